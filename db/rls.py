@@ -1,0 +1,118 @@
+"""Row-level security building blocks, used by migrations.
+
+The model: every tenant table has ENABLE and FORCE ROW LEVEL SECURITY, and policies for
+the application role keyed on ``portal_current_organisation()`` (the transaction-local
+setting written by ``db.session``). Policies that need to look across tenants (which
+alliances is my organisation an active member of?) call SECURITY DEFINER functions owned
+by ``portal_rls``, a role that cannot log in, whose only privilege is reading the few
+tables those functions need; this avoids policy recursion without giving anyone
+BYPASSRLS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from alembic import op
+
+from db.session import APP_ROLE, ORGANISATION_SETTING
+
+DEFINER_ROLE = "portal_rls"
+
+CURRENT_ORGANISATION = "public.portal_current_organisation()"
+# Wrapped in a scalar sub-select so PostgreSQL evaluates it once per statement (an
+# InitPlan) rather than once per row.
+MEMBER_ALLIANCES = "((SELECT public.portal_member_alliances())::uuid[])"
+
+
+def _execute(*statements: str) -> None:
+    # asyncpg prepares each statement: one SQL command per call
+    for statement in statements:
+        op.execute(statement)
+
+
+def create_roles() -> None:
+    """Create the application and definer roles (cluster-wide, so idempotently)."""
+    for role in (APP_ROLE, DEFINER_ROLE):
+        _execute(
+            f"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                CREATE ROLE {role} NOLOGIN;
+              END IF;
+            END $$
+            """,
+            f"ALTER ROLE {role} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOLOGIN",
+        )
+    # The connecting role switches into the app role per transaction; a superuser may
+    # already, anyone else needs membership.
+    op.execute(
+        f"""
+        DO $$ BEGIN
+          IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+            EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
+          END IF;
+        END $$
+        """
+    )
+
+
+def create_context_function() -> None:
+    # NULLIF: after RESET, current_setting returns '' rather than NULL.
+    op.execute(
+        f"""
+        CREATE FUNCTION public.portal_current_organisation() RETURNS uuid
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $$ SELECT NULLIF(current_setting('{ORGANISATION_SETTING}', true), '')::uuid $$
+        """
+    )
+
+
+def create_definer_function(signature: str, returns: str, body: str) -> None:
+    """A SECURITY DEFINER SQL function owned by the definer role, callable by the app."""
+    _execute(
+        f"""
+        CREATE FUNCTION public.{signature} RETURNS {returns}
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $$ {body} $$
+        """,
+        f"ALTER FUNCTION public.{signature} OWNER TO {DEFINER_ROLE}",
+        f"REVOKE ALL ON FUNCTION public.{signature} FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION public.{signature} TO {APP_ROLE}",
+    )
+
+
+def let_definer_read(table: str) -> None:
+    """Allow the definer role (and so its functions) to read every row of ``table``."""
+    _execute(
+        f"GRANT SELECT ON public.{table} TO {DEFINER_ROLE}",
+        f"CREATE POLICY {table}_definer_read ON public.{table} FOR SELECT TO {DEFINER_ROLE}"
+        " USING (true)",
+    )
+
+
+def protect(table: str, privileges: Iterable[str]) -> None:
+    """Enable and force RLS on ``table`` and grant the app role ``privileges`` only."""
+    _execute(
+        f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE public.{table} FORCE ROW LEVEL SECURITY",
+        f"GRANT {', '.join(privileges)} ON public.{table} TO {APP_ROLE}",
+    )
+
+
+def policy(
+    table: str,
+    name: str,
+    command: str,
+    *,
+    using: str | None = None,
+    check: str | None = None,
+) -> None:
+    """A permissive policy for the app role."""
+    clauses = [f"CREATE POLICY {table}_{name} ON public.{table} FOR {command} TO {APP_ROLE}"]
+    if using is not None:
+        clauses.append(f"USING ({using})")
+    if check is not None:
+        clauses.append(f"WITH CHECK ({check})")
+    op.execute("\n".join(clauses))

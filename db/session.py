@@ -1,0 +1,139 @@
+"""Engines and sessions, and the tenant context every transaction runs under.
+
+Each transaction of a tenant session starts with ``set_config(..., true)``: it switches to
+the unprivileged application role and records the acting organisation for the row-level
+security policies. Both settings are transaction-local, so a pooled connection never
+carries one tenant's context into another's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, SessionTransaction
+
+APP_ROLE = "portal_app"
+"""The role every tenant transaction runs as: not superuser, not owner, no BYPASSRLS."""
+ORGANISATION_SETTING = "portal.organisation_id"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    """The organisation a transaction acts for; ``None`` acts for nobody and sees nothing."""
+
+    organisation_id: uuid.UUID | None
+
+
+def to_async_url(url: str) -> str:
+    """Accept ``postgresql://`` URLs as users write them and use the asyncpg driver."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+    """An engine with pre-ping, so the first request after a database restart succeeds."""
+    return create_async_engine(
+        to_async_url(url), pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, **kwargs
+    )
+
+
+class LockedSession(AsyncSession):
+    """An ``AsyncSession`` safe to share between concurrently running resolvers.
+
+    strawberry resolves sibling fields concurrently; a connection runs one statement at a
+    time. Every database round-trip takes the session's lock, so one operation keeps one
+    transaction (and atomic mutations) without resolvers tripping over each other.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lock = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self.lock:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self.lock:
+            return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        async with self.lock:
+            return await super().scalars(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self.lock:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, objects: Sequence[Any] | None = None) -> None:
+        async with self.lock:
+            await super().flush(objects)
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        async with self.lock:
+            await super().refresh(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self.lock:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self.lock:
+            await super().rollback()
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[LockedSession]:
+    return async_sessionmaker(engine, class_=LockedSession, expire_on_commit=False)
+
+
+@event.listens_for(Session, "after_begin")
+def _apply_tenant_context(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    tenant = session.info.get("tenant")
+    if not isinstance(tenant, TenantContext):
+        return  # an operator session (migrations, CLI): runs as the connecting role
+    connection.execute(
+        text("SELECT set_config('role', :role, true), set_config(:setting, :org, true)"),
+        {
+            "role": APP_ROLE,
+            "setting": ORGANISATION_SETTING,
+            "org": str(tenant.organisation_id or ""),
+        },
+    )
+
+
+@asynccontextmanager
+async def tenant_session(
+    sessions: async_sessionmaker[LockedSession], organisation_id: uuid.UUID | None
+) -> AsyncIterator[LockedSession]:
+    """A session whose every transaction acts for ``organisation_id`` under RLS."""
+    async with sessions() as session:
+        session.info["tenant"] = TenantContext(organisation_id)
+        yield session
+
+
+async def set_tenant(session: AsyncSession, organisation_id: uuid.UUID) -> None:
+    """Switch a tenant session to ``organisation_id`` from now on, including the
+    transaction already open (authentication learns the organisation mid-transaction)."""
+    session.info["tenant"] = TenantContext(organisation_id)
+    if session.in_transaction():
+        await session.execute(
+            text("SELECT set_config(:setting, :org, true)"),
+            {"setting": ORGANISATION_SETTING, "org": str(organisation_id)},
+        )

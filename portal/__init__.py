@@ -1,0 +1,1 @@
+"""Alliance Portal: the shared backend of research alliances in healthcare and life sciences."""

