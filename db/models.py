@@ -178,6 +178,12 @@ class Membership(Base):
             unique=True,
             postgresql_where=text("left_at IS NULL"),
         ),
+        Index(
+            "uq_memberships_lead",
+            "alliance_id",
+            unique=True,
+            postgresql_where=text("left_at IS NULL AND role = 'lead'"),
+        ),
         Index("ix_memberships_alliance_joined", "alliance_id", "joined_at", "id"),
     )
 
@@ -220,6 +226,10 @@ class Event(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
+    # Inserting never reads back: RLS may not let the writer see the event it wrote (an
+    # organisation leaving an alliance records that after it stopped being a member).
+    __table_args__ = {"implicit_returning": False}
+
 
 class AuditEntry(Base):
     """Who did what, when and through which credential. Append-only, hash-chained per
@@ -244,7 +254,10 @@ class AuditEntry(Base):
     entry_hash: Mapped[bytes] = mapped_column(LargeBinary)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
-    __table_args__ = (Index("ix_audit_entries_organisation_id", "organisation_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_organisation_id", "organisation_id", "id"),
+        {"implicit_returning": False},
+    )
 
 
 TENANT_TABLES: tuple[str, ...] = (

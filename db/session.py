@@ -58,6 +58,7 @@ class LockedSession(AsyncSession):
     strawberry resolves sibling fields concurrently; a connection runs one statement at a
     time. Every database round-trip takes the session's lock, so one operation keeps one
     transaction (and atomic mutations) without resolvers tripping over each other.
+    (``scalars`` goes through ``execute``, so it is covered.)
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,10 +72,6 @@ class LockedSession(AsyncSession):
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
         async with self.lock:
             return await super().scalar(*args, **kwargs)
-
-    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        async with self.lock:
-            return await super().scalars(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self.lock:

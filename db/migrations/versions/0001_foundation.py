@@ -107,6 +107,10 @@ def upgrade() -> None:
         unique=True, postgresql_where=sa.text("left_at IS NULL"),
     )
     op.create_index(
+        "uq_memberships_lead", "memberships", ["alliance_id"],
+        unique=True, postgresql_where=sa.text("left_at IS NULL AND role = 'lead'"),
+    )
+    op.create_index(
         "ix_memberships_alliance_joined", "memberships", ["alliance_id", "joined_at", "id"]
     )
     op.create_table(
@@ -167,7 +171,7 @@ def upgrade() -> None:
 def _row_level_security() -> None:
     rls.create_roles()
     rls.create_context_function()
-    for table in ("memberships", "alliances", "api_tokens", "users"):
+    for table in ("memberships", "alliances", "api_tokens", "users", "organisations"):
         rls.let_definer_read(table)
 
     rls.create_definer_function(
@@ -184,6 +188,12 @@ def _row_level_security() -> None:
         f"""SELECT EXISTS (SELECT 1 FROM public.alliances a
                            WHERE a.id = alliance AND a.created_by_organisation_id = {ME})
              AND NOT EXISTS (SELECT 1 FROM public.memberships m WHERE m.alliance_id = alliance)""",
+    )
+    # Inviting a partner needs its id; the slug is how partners tell each other who they are.
+    rls.create_definer_function(
+        "portal_organisation_id(organisation_slug text)",
+        "uuid",
+        "SELECT id FROM public.organisations WHERE slug = organisation_slug",
     )
     # Authentication happens before the organisation is known: the only way the app role
     # can find a token row of any organisation is by the keyed hash of its secret.
@@ -244,6 +254,9 @@ def _row_level_security() -> None:
     rls.policy("audit_entries", "own_write", "INSERT", check=f"organisation_id = {ME}")
 
     op.execute(f"GRANT USAGE ON SCHEMA public TO {rls.APP_ROLE}, {rls.DEFINER_ROLE}")
+    op.execute(
+        f"GRANT USAGE ON SEQUENCE events_position_seq, audit_entries_id_seq TO {rls.APP_ROLE}"
+    )
 
 
 def downgrade() -> None:
@@ -252,6 +265,7 @@ def downgrade() -> None:
         op.drop_table(table)
     for function in (
         "portal_api_token_by_hash(bytea)",
+        "portal_organisation_id(text)",
         "portal_may_found_alliance(uuid)",
         "portal_member_alliances()",
         "portal_current_organisation()",

@@ -1,0 +1,50 @@
+"""From a bearer credential to a principal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import text
+
+from auth.api_tokens import hash_token, is_well_formed
+from auth.principal import Principal
+from auth.scopes import ALL_SCOPES, ROLE_SCOPES, Scope
+from db.enums import CredentialKind, UserRole
+from db.session import LockedSession, set_tenant
+
+
+async def authenticate_api_token(
+    session: LockedSession, token: str, *, secret: str, now: dt.datetime
+) -> Principal | None:
+    """The principal behind ``token``, or ``None`` when it is malformed, unknown, revoked or
+    expired. On success the session acts for the token's organisation from then on.
+
+    The token's scopes are narrowed to its creator's current role, so demoting a user
+    narrows every token they made.
+    """
+    if not is_well_formed(token):
+        return None
+    row = (
+        await session.execute(
+            text("SELECT * FROM public.portal_api_token_by_hash(:hash)"),
+            {"hash": hash_token(token, secret)},
+        )
+    ).one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    scopes = frozenset(Scope(s) for s in row.scopes if s in Scope.__members__.values())
+    if row.created_by_user_id is not None:
+        creator_scopes = ROLE_SCOPES.get(UserRole(row.creator_role), frozenset())
+        scopes &= creator_scopes
+    else:
+        scopes &= ALL_SCOPES
+    organisation_id: uuid.UUID = row.organisation_id
+    await set_tenant(session, organisation_id)
+    return Principal(
+        organisation_id=organisation_id,
+        user_id=row.created_by_user_id,
+        credential_kind=CredentialKind.API_TOKEN,
+        credential_id=row.id,
+        scopes=scopes,
+    )

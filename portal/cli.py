@@ -1,0 +1,197 @@
+"""The ``portal`` command: serve, migrate, seed the demo, manage tokens, export the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from auth.scopes import ALL_SCOPES, parse_scopes
+from db.models import ApiToken, Organisation, utcnow
+from db.session import create_engine, make_sessionmaker
+from portal.api_tokens import issue_token
+from portal.database import database_url, migrate
+from portal.settings import get_settings
+from portal.unit_of_work import Actor, act_as
+
+app = typer.Typer(help="Alliance Portal: the shared backend of research alliances.", pretty_exceptions_enable=False,
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens of an organisation (operator commands).",
+                        no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(schema_app, name="schema")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default PORTAL_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORTAL_PORT).")] = None,
+) -> None:
+    """Run the server. Without PORTAL_DATABASE_URL it starts an embedded PostgreSQL in
+    PORTAL_DATA_DIR and migrates it; a configured database is migrated in development only
+    (run `portal db upgrade` in production)."""
+    import uvicorn  # noqa: PLC0415
+
+    from portal.app import create_app  # noqa: PLC0415
+    from portal.logs import configure_logging  # noqa: PLC0415
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    url, embedded = database_url(settings)
+    if embedded or settings.is_dev:
+        migrate(url)
+    host = host or settings.host
+    port = settings.port if port is None else port
+    config = uvicorn.Config(
+        create_app(settings, create_engine(url, pool_size=settings.db_pool_size)),
+        host=host, port=port, log_config=None, proxy_headers=True,
+    )
+    server = uvicorn.Server(config)
+    where = "embedded PostgreSQL in " + str(settings.data_dir) if embedded else "PORTAL_DATABASE_URL"
+    typer.echo(f"Alliance Portal on http://{host}:{port}/graphql (database: {where})", err=True)
+    server.run()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured (or embedded) database."""
+    url, _ = database_url(get_settings())
+    migrate(url)
+    typer.echo("database is up to date", err=True)
+
+
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
+) -> None:
+    """Seed the demo world (idempotent) and print a fresh all-scopes token per organisation."""
+    from portal.demo import seed_demo  # noqa: PLC0415
+
+    settings = get_settings()
+    url, _ = database_url(settings)
+    migrate(url)
+    tokens = asyncio.run(seed_demo(url, settings.token_secret.get_secret_value()))
+    if as_json:
+        typer.echo(json.dumps([{"organisation": slug, "token": token} for slug, token in tokens]))
+        return
+    typer.echo("Demo organisations and fresh API tokens (shown once):")
+    for slug, token in tokens:
+        typer.echo(f"  {slug:<24} {token}")
+    typer.echo('\nTry: curl -H "Authorization: Bearer <token>" -H "Content-Type: application/json"'
+               " -d '{\"query\":\"{ viewer { organisation { name } } }\"}' "
+               f"http://{settings.host}:{settings.port}/graphql")
+
+
+async def _organisation(session: object, slug: str) -> Organisation:
+    found = await session.scalar(select(Organisation).where(Organisation.slug == slug))  # type: ignore[attr-defined]
+    if found is None:
+        raise typer.BadParameter(f"no organisation with slug {slug!r}", param_hint="--organisation")
+    return found  # type: ignore[no-any-return]
+
+
+@token_app.command("create")
+def token_create(
+    organisation: Annotated[str, typer.Option(help="The organisation's slug.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    scope: Annotated[list[str] | None, typer.Option(help="A scope; repeat. Default: all.")] = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="Lifetime in days.")] = 90,
+) -> None:
+    """Create a token for an organisation; prints the secret once."""
+    settings = get_settings()
+    url, _ = database_url(settings)
+    try:
+        scopes = parse_scopes(scope) if scope else ALL_SCOPES
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--scope") from None
+
+    async def create() -> str:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                org = await _organisation(session, organisation)
+                act_as(session, Actor.operator(org.id))
+                issued = await issue_token(
+                    session, organisation_id=org.id, created_by_user_id=None, name=name,
+                    scopes=scopes, expires_at=utcnow() + dt.timedelta(days=days),
+                    hashing_secret=settings.token_secret.get_secret_value(),
+                )
+                return issued.secret
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(create()))
+
+
+@token_app.command("list")
+def token_list(
+    organisation: Annotated[str, typer.Option(help="The organisation's slug.")],
+) -> None:
+    """List an organisation's tokens (never their secrets)."""
+    url, _ = database_url(get_settings())
+
+    async def rows() -> list[ApiToken]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                org = await _organisation(session, organisation)
+                found = await session.scalars(
+                    select(ApiToken).where(ApiToken.organisation_id == org.id)
+                    .order_by(ApiToken.created_at.desc())
+                )
+                return list(found)
+        finally:
+            await engine.dispose()
+
+    now = utcnow()
+    for token in asyncio.run(rows()):
+        state = ("revoked" if token.revoked_at else "expired" if token.expires_at <= now
+                 else "active")
+        typer.echo(f"{token.id}  ...{token.last_four}  {state:<8} {token.name}  "
+                   f"expires {token.expires_at:%Y-%m-%d}  scopes {','.join(token.scopes)}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
+    """Revoke a token at once."""
+    import uuid  # noqa: PLC0415
+
+    url, _ = database_url(get_settings())
+
+    async def revoke() -> bool:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                token = await session.get(ApiToken, uuid.UUID(token_id), with_for_update=True)
+                if token is None:
+                    return False
+                if token.revoked_at is None:
+                    act_as(session, Actor.operator(token.organisation_id))
+                    token.revoked_at = utcnow()
+                return True
+        finally:
+            await engine.dispose()
+
+    if not asyncio.run(revoke()):
+        typer.echo(f"no token {token_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo("revoked")
+
+
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
+) -> None:
+    """Write the GraphQL schema (SDL) to a file; CI fails when it drifts from the code."""
+    from schema import build_schema  # noqa: PLC0415
+    from portal.settings import Settings  # noqa: PLC0415
+
+    output.write_text(build_schema(Settings()).as_str() + "\n")
+    typer.echo(f"wrote {output}", err=True)

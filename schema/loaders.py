@@ -1,0 +1,89 @@
+"""Per-request DataLoaders (``XByYLoader``): nested fields cost one statement per level.
+
+Every loader starts from a ``visible_*`` selection of ``auth.policy``, so batching never
+widens what a principal sees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from strawberry.dataloader import DataLoader
+
+from auth import policy
+from auth.principal import Principal
+from db.enums import MembershipRole
+from db.models import Alliance, ApiToken, Membership, Organisation
+from db.session import LockedSession
+from schema.pagination import Ordering, PageRequest, paginate_many
+
+Model = TypeVar("Model", Alliance, Membership, Organisation, ApiToken)
+
+MEMBERS_BY_JOINED = Ordering("joined", (Membership.joined_at, Membership.id))
+
+
+@dataclass(frozen=True, slots=True)
+class MembersKey:
+    alliance_id: uuid.UUID
+    page: PageRequest
+    roles: tuple[MembershipRole, ...] | None
+    include_former: bool
+
+
+MembersPage = tuple[list[Membership], bool, bool]
+
+
+def _by_id(
+    session: LockedSession, query: Callable[[], Select[tuple[Model]]], model: type[Model]
+) -> DataLoader[uuid.UUID, Model | None]:
+    async def load(ids: Sequence[uuid.UUID]) -> list[Model | None]:
+        rows = (await session.scalars(query().where(model.id.in_(ids)))).all()
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """The loaders of one request."""
+
+    def __init__(self, session: LockedSession, principal: Principal) -> None:
+        self.organisation_by_id = _by_id(
+            session, lambda: policy.visible_organisations(principal), Organisation
+        )
+        self.alliance_by_id = _by_id(session, lambda: policy.visible_alliances(principal), Alliance)
+        self.membership_by_id = _by_id(
+            session, lambda: policy.visible_memberships(principal), Membership
+        )
+        self.api_token_by_id = _by_id(session, lambda: policy.own_api_tokens(principal), ApiToken)
+        self.members_by_alliance: DataLoader[MembersKey, MembersPage] = DataLoader(
+            load_fn=self._members_loader(session, principal)
+        )
+
+    @staticmethod
+    def _members_loader(session: LockedSession, principal: Principal) -> Any:
+        async def load(keys: Sequence[MembersKey]) -> list[MembersPage]:
+            # one statement per distinct page shape (usually one for the whole request)
+            shapes: dict[tuple[Any, ...], list[uuid.UUID]] = defaultdict(list)
+            for key in keys:
+                shapes[(key.page, key.roles, key.include_former)].append(key.alliance_id)
+            results: dict[tuple[Any, ...], MembersPage] = {}
+            for (page, roles, include_former), alliance_ids in shapes.items():
+                query = policy.visible_memberships(principal)
+                if roles:
+                    query = query.where(Membership.role.in_(roles))
+                if not include_former:
+                    query = query.where(Membership.left_at.is_(None))
+                pages = await paginate_many(
+                    session, query, Membership.alliance_id, alliance_ids, MEMBERS_BY_JOINED, page
+                )
+                for alliance_id, result in pages.items():
+                    results[(alliance_id, page, roles, include_former)] = result
+            return [results[(k.alliance_id, k.page, k.roles, k.include_former)] for k in keys]
+
+        return load

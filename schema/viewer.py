@@ -1,0 +1,81 @@
+"""Viewer: who the caller is, and the object lookups by global ID."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.ids import parse_global_id
+from schema.organisations import Organisation, load_organisation
+from portal.errors import DomainError
+from schema.errors import top_level
+
+
+@strawberry.type(description="The caller: its organisation, user and credential's scopes.")
+class Viewer:
+    organisation_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.ID | None = strawberry.field(
+        description="The user behind the credential, if a person created it."
+    )
+    credential_kind: str = strawberry.field(description="api_token, for now.")
+    scopes: list[str] = strawberry.field(description="What the credential may do.")
+
+    @strawberry.field(description="The organisation the caller acts for.")
+    async def organisation(self, info: Info) -> Organisation:
+        return await load_organisation(info, self.organisation_id)
+
+
+def resolve_viewer(info: Info) -> Viewer:
+    """The authenticated caller."""
+    principal = info.context.principal
+    return Viewer(
+        organisation_id=principal.organisation_id,
+        user_id=strawberry.ID(str(principal.user_id)) if principal.user_id else None,
+        credential_kind=principal.credential_kind.value,
+        scopes=sorted(scope.value for scope in principal.scopes),
+    )
+
+
+async def resolve_node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],  # noqa: A002
+) -> relay.Node | None:
+    """Any object by global ID; null when it does not exist or is not visible to you."""
+    return (await resolve_nodes(info, [id]))[0]
+
+
+async def resolve_nodes(
+    info: Info,
+    ids: Annotated[
+        list[strawberry.ID], strawberry.argument(description="Global IDs (at most 100).")
+    ],
+) -> list[relay.Node | None]:
+    """Objects by global ID, in order; null for each one absent or not visible to you."""
+    from schema.registry import NODE_TYPES  # noqa: PLC0415 - the registry imports every type
+
+    if len(ids) > 100:
+        raise top_level(DomainError("at most 100 IDs at once", field="ids"))
+    wanted: list[tuple[type[relay.Node], str] | None] = []
+    for value in ids:
+        try:
+            type_name, object_id = parse_global_id(value, "ids")
+        except DomainError as error:
+            raise top_level(error) from None
+        node_type = NODE_TYPES.get(type_name)
+        wanted.append((node_type, str(object_id)) if node_type else None)
+
+    async def one(item: tuple[type[relay.Node], str] | None) -> relay.Node | None:
+        if item is None:
+            return None
+        node_type, object_id = item
+        found = await node_type.resolve_nodes(info=info, node_ids=[object_id])  # type: ignore[misc]
+        return list(found)[0]  # type: ignore[no-any-return]
+
+    # concurrently, so each type's DataLoader loads all its ids in one statement
+    return list(await asyncio.gather(*(one(item) for item in wanted)))
