@@ -22,7 +22,7 @@ from db.enums import MembershipRole
 from db.models import Alliance, ApiToken, Membership, Organisation
 
 
-class MissingScope(Exception):  # noqa: N818 - reads as the condition it reports
+class MissingScope(Exception):
     """The credential lacks a scope the operation needs."""
 
     def __init__(self, scope: Scope) -> None:
@@ -35,24 +35,26 @@ def require_scope(principal: Principal, scope: Scope) -> None:
         raise MissingScope(scope)
 
 
-def _active_alliance_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
+def _active_alliance_ids(principal: Principal) -> Select[uuid.UUID]:
     return select(Membership.alliance_id).where(
         Membership.organisation_id == principal.organisation_id,
         Membership.left_at.is_(None),
     )
 
 
-def visible_alliances(principal: Principal) -> Select[tuple[Alliance]]:
+def visible_alliances(principal: Principal) -> Select[Alliance]:
     """Alliances the principal's organisation is an active member of."""
     return select(Alliance).where(Alliance.id.in_(_active_alliance_ids(principal)))
 
 
-def visible_memberships(principal: Principal) -> Select[tuple[Membership]]:
-    """Memberships (current and past) of alliances the organisation is active in."""
-    return select(Membership).where(Membership.alliance_id.in_(_active_alliance_ids(principal)))
+def visible_memberships(principal: Principal, *, include_former: bool = True) -> Select[Membership]:
+    """Memberships of alliances the organisation is active in; past ones too unless
+    ``include_former`` is false."""
+    query = select(Membership).where(Membership.alliance_id.in_(_active_alliance_ids(principal)))
+    return query if include_former else query.where(Membership.left_at.is_(None))
 
 
-def visible_organisations(principal: Principal) -> Select[tuple[Organisation]]:
+def visible_organisations(principal: Principal) -> Select[Organisation]:
     """The principal's own organisation and every organisation sharing an alliance with it."""
     partners = select(Membership.organisation_id).where(
         Membership.alliance_id.in_(_active_alliance_ids(principal))
@@ -62,18 +64,25 @@ def visible_organisations(principal: Principal) -> Select[tuple[Organisation]]:
     )
 
 
-def own_api_tokens(principal: Principal) -> Select[tuple[ApiToken]]:
+def own_api_tokens(principal: Principal) -> Select[ApiToken]:
     """API tokens of the principal's organisation (only admins may list them)."""
     return select(ApiToken).where(ApiToken.organisation_id == principal.organisation_id)
 
 
-def own_membership(principal: Principal, alliance_id: uuid.UUID) -> Select[tuple[Membership]]:
-    """The principal's organisation's current membership of an alliance."""
-    return select(Membership).where(
+def current_membership(
+    principal: Principal, alliance_id: uuid.UUID, organisation_id: uuid.UUID
+) -> Select[Membership]:
+    """An organisation's current membership of an alliance the principal can see."""
+    return visible_memberships(principal).where(
         Membership.alliance_id == alliance_id,
-        Membership.organisation_id == principal.organisation_id,
+        Membership.organisation_id == organisation_id,
         Membership.left_at.is_(None),
     )
+
+
+def own_membership(principal: Principal, alliance_id: uuid.UUID) -> Select[Membership]:
+    """The principal's organisation's current membership of an alliance."""
+    return current_membership(principal, alliance_id, principal.organisation_id)
 
 
 # Decisions about visible objects. Each takes what it needs already loaded.
@@ -81,17 +90,13 @@ def own_membership(principal: Principal, alliance_id: uuid.UUID) -> Select[tuple
 
 def may_manage_membership(principal: Principal, own: Membership | None) -> bool:
     """Admins of the lead organisation manage who is in the alliance."""
-    return (
-        own is not None and own.role is MembershipRole.LEAD and principal.has(Scope.ADMIN)
-    )
+    return own is not None and own.role is MembershipRole.LEAD and principal.has(Scope.ADMIN)
 
 
 def may_edit_charter(principal: Principal, own: Membership | None) -> bool:
     """The lead organisation edits the charter (purpose, strategy, vision, status, dates)."""
     return (
-        own is not None
-        and own.role is MembershipRole.LEAD
-        and principal.has(Scope.ALLIANCES_WRITE)
+        own is not None and own.role is MembershipRole.LEAD and principal.has(Scope.ALLIANCES_WRITE)
     )
 
 

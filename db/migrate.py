@@ -33,7 +33,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 def _current(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
 

@@ -80,7 +80,9 @@ class Base(DeclarativeBase):
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid())
+    return mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
 
 
 def created_at() -> Mapped[dt.datetime]:
@@ -149,7 +151,9 @@ class Alliance(Base):
     )
 
     __table_args__ = (
-        CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"),
+        CheckConstraint(
+            "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"
+        ),
         Index("ix_alliances_name_id", "name", "id"),
     )
 

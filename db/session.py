@@ -45,10 +45,16 @@ def to_async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, **kwargs: Any
+) -> AsyncEngine:
     """An engine with pre-ping, so the first request after a database restart succeeds."""
     return create_async_engine(
-        to_async_url(url), pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, **kwargs
+        to_async_url(url),
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        **kwargs,
     )
 
 

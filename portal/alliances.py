@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from auth import policy
 from auth.principal import Principal
@@ -52,7 +52,11 @@ def _check_dates(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
 
 
 async def get_alliance(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, *, for_update: bool = False
+    session: LockedSession,
+    principal: Principal,
+    alliance_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Alliance:
     """A visible alliance, or ``NotFound`` (also when it exists but is not visible)."""
     policy.require_scope(principal, Scope.ALLIANCES_READ)
@@ -115,7 +119,9 @@ async def update_charter(
     """Change the charter if nobody changed it since ``expected_version`` was read."""
     policy.require_scope(principal, Scope.ALLIANCES_WRITE)
     alliance = await get_alliance(session, principal, alliance_id, for_update=True)
-    if not policy.may_edit_charter(principal, await _own_membership(session, principal, alliance.id)):
+    if not policy.may_edit_charter(
+        principal, await _own_membership(session, principal, alliance.id)
+    ):
         raise Forbidden("only the lead organisation edits the charter")
     if alliance.version != expected_version:
         raise Conflict(
@@ -171,11 +177,7 @@ async def add_member(
     if organisation_id is None:
         raise NotFound("no such organisation", field="organisationSlug")
     current = await session.scalar(
-        select(Membership.id).where(
-            Membership.alliance_id == alliance.id,
-            Membership.organisation_id == organisation_id,
-            Membership.left_at.is_(None),
-        )
+        policy.current_membership(principal, alliance.id, organisation_id)
     )
     if current is not None:
         raise Conflict("the organisation is already a member", field="organisationSlug")

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cross_web import HTTPException as StrawberryHTTPException
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
@@ -21,7 +22,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException as StrawberryHTTPException
 
 from auth.api_tokens import TOKEN_PREFIX
 from auth.authenticate import authenticate_api_token
@@ -116,7 +116,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             for key, value in request.query_params.multi_items()
         ):
             return _error(
-                400, "BAD_USER_INPUT",
+                400,
+                "BAD_USER_INPUT",
                 "credentials in the URL are refused (they leak into logs); "
                 "send them in the Authorization header",
             )
@@ -129,14 +130,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
         async with tenant_session(self.sessions, None) as session:
             principal = await authenticate_api_token(
-                session, match.group(1),
-                secret=self.settings.token_secret.get_secret_value(), now=utcnow(),
+                session,
+                match.group(1),
+                secret=self.settings.token_secret.get_secret_value(),
+                now=utcnow(),
             )
             if principal is None:
                 return _unauthenticated("the token is invalid, expired or revoked")
             context = Context(
-                request=request, session=session, principal=principal,
-                settings=self.settings, loaders=Loaders(session, principal),
+                request=request,
+                session=session,
+                principal=principal,
+                settings=self.settings,
+                loaders=Loaders(session, principal),
             )
             try:
                 response = await self.run(request, context=context)
@@ -196,7 +202,7 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
             async with asyncio.timeout(2):
                 async with engine.connect() as connection:
                     await connection.execute(text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001 - any failure means not ready
+        except Exception as error:
             log.warning("database not reachable: %s", error)
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})

@@ -19,11 +19,15 @@ from portal.database import database_url, migrate
 from portal.settings import get_settings
 from portal.unit_of_work import Actor, act_as
 
-app = typer.Typer(help="Alliance Portal: the shared backend of research alliances.", pretty_exceptions_enable=False,
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Alliance Portal: the shared backend of research alliances.",
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens of an organisation (operator commands).",
-                        no_args_is_help=True)
+token_app = typer.Typer(
+    help="API tokens of an organisation (operator commands).", no_args_is_help=True
+)
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
@@ -38,10 +42,10 @@ def serve(
     """Run the server. Without PORTAL_DATABASE_URL it starts an embedded PostgreSQL in
     PORTAL_DATA_DIR and migrates it; a configured database is migrated in development only
     (run `portal db upgrade` in production)."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from portal.app import create_app  # noqa: PLC0415
-    from portal.logs import configure_logging  # noqa: PLC0415
+    from portal.app import create_app
+    from portal.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -52,10 +56,15 @@ def serve(
     port = settings.port if port is None else port
     config = uvicorn.Config(
         create_app(settings, create_engine(url, pool_size=settings.db_pool_size)),
-        host=host, port=port, log_config=None, proxy_headers=True,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
     )
     server = uvicorn.Server(config)
-    where = "embedded PostgreSQL in " + str(settings.data_dir) if embedded else "PORTAL_DATABASE_URL"
+    where = (
+        "embedded PostgreSQL in " + str(settings.data_dir) if embedded else "PORTAL_DATABASE_URL"
+    )
     typer.echo(f"Alliance Portal on http://{host}:{port}/graphql (database: {where})", err=True)
     server.run()
 
@@ -73,7 +82,7 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
 ) -> None:
     """Seed the demo world (idempotent) and print a fresh all-scopes token per organisation."""
-    from portal.demo import seed_demo  # noqa: PLC0415
+    from portal.demo import seed_demo
 
     settings = get_settings()
     url, _ = database_url(settings)
@@ -85,9 +94,11 @@ def demo(
     typer.echo("Demo organisations and fresh API tokens (shown once):")
     for slug, token in tokens:
         typer.echo(f"  {slug:<24} {token}")
-    typer.echo('\nTry: curl -H "Authorization: Bearer <token>" -H "Content-Type: application/json"'
-               " -d '{\"query\":\"{ viewer { organisation { name } } }\"}' "
-               f"http://{settings.host}:{settings.port}/graphql")
+    typer.echo(
+        '\nTry: curl -H "Authorization: Bearer <token>" -H "Content-Type: application/json"'
+        ' -d \'{"query":"{ viewer { organisation { name } } }"}\' '
+        f"http://{settings.host}:{settings.port}/graphql"
+    )
 
 
 async def _organisation(session: object, slug: str) -> Organisation:
@@ -119,8 +130,12 @@ def token_create(
                 org = await _organisation(session, organisation)
                 act_as(session, Actor.operator(org.id))
                 issued = await issue_token(
-                    session, organisation_id=org.id, created_by_user_id=None, name=name,
-                    scopes=scopes, expires_at=utcnow() + dt.timedelta(days=days),
+                    session,
+                    organisation_id=org.id,
+                    created_by_user_id=None,
+                    name=name,
+                    scopes=scopes,
+                    expires_at=utcnow() + dt.timedelta(days=days),
                     hashing_secret=settings.token_secret.get_secret_value(),
                 )
                 return issued.secret
@@ -143,7 +158,8 @@ def token_list(
             async with make_sessionmaker(engine)() as session:
                 org = await _organisation(session, organisation)
                 found = await session.scalars(
-                    select(ApiToken).where(ApiToken.organisation_id == org.id)
+                    select(ApiToken)
+                    .where(ApiToken.organisation_id == org.id)
                     .order_by(ApiToken.created_at.desc())
                 )
                 return list(found)
@@ -152,16 +168,19 @@ def token_list(
 
     now = utcnow()
     for token in asyncio.run(rows()):
-        state = ("revoked" if token.revoked_at else "expired" if token.expires_at <= now
-                 else "active")
-        typer.echo(f"{token.id}  ...{token.last_four}  {state:<8} {token.name}  "
-                   f"expires {token.expires_at:%Y-%m-%d}  scopes {','.join(token.scopes)}")
+        state = (
+            "revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active"
+        )
+        typer.echo(
+            f"{token.id}  ...{token.last_four}  {state:<8} {token.name}  "
+            f"expires {token.expires_at:%Y-%m-%d}  scopes {','.join(token.scopes)}"
+        )
 
 
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token at once."""
-    import uuid  # noqa: PLC0415
+    import uuid
 
     url, _ = database_url(get_settings())
 
@@ -190,8 +209,8 @@ def schema_export(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
 ) -> None:
     """Write the GraphQL schema (SDL) to a file; CI fails when it drifts from the code."""
-    from schema import build_schema  # noqa: PLC0415
-    from portal.settings import Settings  # noqa: PLC0415
+    from portal.settings import Settings
+    from schema import build_schema
 
     output.write_text(build_schema(Settings()).as_str() + "\n")
     typer.echo(f"wrote {output}", err=True)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES
-from db.enums import CredentialKind, MembershipRole, OrganisationKind, UserRole
+from db.enums import AllianceStatus, CredentialKind, MembershipRole, OrganisationKind, UserRole
 from db.models import Alliance, Organisation, User, utcnow
 from db.session import LockedSession, create_engine, make_sessionmaker, tenant_session
 from portal import alliances
@@ -38,11 +38,13 @@ ORGANISATIONS = (
     DemoOrganisation("helix-pharma", "Helix Pharmaceuticals", OrganisationKind.PHARMA, "CH"),
     DemoOrganisation("nordic-biotech", "Nordic Biotech ApS", OrganisationKind.BIOTECH, "DK"),
     DemoOrganisation("aurora-university", "Aurora University", OrganisationKind.ACADEMIC, "NL"),
-    DemoOrganisation("st-elms-hospital", "St Elm's University Hospital",
-                     OrganisationKind.HOSPITAL, "GB"),
+    DemoOrganisation(
+        "st-elms-hospital", "St Elm's University Hospital", OrganisationKind.HOSPITAL, "GB"
+    ),
     DemoOrganisation("clinreach-cro", "ClinReach Research", OrganisationKind.CRO, "DE"),
-    DemoOrganisation("lumen-foundation", "Lumen Rare Disease Foundation",
-                     OrganisationKind.FOUNDATION, "US"),
+    DemoOrganisation(
+        "lumen-foundation", "Lumen Rare Disease Foundation", OrganisationKind.FOUNDATION, "US"
+    ),
     DemoOrganisation("orbis-biotech", "Orbis Biotech SAS", OrganisationKind.BIOTECH, "FR"),
 )
 
@@ -99,7 +101,9 @@ async def _ensure_organisations(session: LockedSession) -> dict[str, Organisatio
     for spec in ORGANISATIONS:
         if spec.slug in existing:
             continue
-        org = Organisation(id=uuid.uuid4(), slug=spec.slug, name=spec.name, kind=spec.kind, country=spec.country)
+        org = Organisation(
+            id=uuid.uuid4(), slug=spec.slug, name=spec.name, kind=spec.kind, country=spec.country
+        )
         act_as(session, Actor.operator(org.id))
         session.add(org)
         for role in UserRole:
@@ -149,33 +153,48 @@ async def seed_demo(url: str, hashing_secret: str) -> list[tuple[str, str]]:
             async with tenant_session(sessions, lead.id) as session, session.begin():
                 act_as(session, Actor.of(principal))
                 alliance = await alliances.create_alliance(
-                    session, principal,
+                    session,
+                    principal,
                     alliances.Charter(
-                        name=spec.name, purpose=spec.purpose, strategy=spec.strategy,
-                        vision=spec.vision, starts_on=spec.starts_on,
+                        name=spec.name,
+                        purpose=spec.purpose,
+                        strategy=spec.strategy,
+                        vision=spec.vision,
+                        starts_on=spec.starts_on,
                     ),
                 )
                 for slug, role, commitment in spec.members:
                     await alliances.add_member(
-                        session, principal, alliance.id,
-                        organisation_slug=slug, role=role, commitment=commitment,
+                        session,
+                        principal,
+                        alliance.id,
+                        organisation_slug=slug,
+                        role=role,
+                        commitment=commitment,
                     )
                 await alliances.update_charter(
-                    session, principal, alliance.id, expected_version=alliance.version,
-                    charter=alliances.Charter(status=alliances.AllianceStatus.ACTIVE),
+                    session,
+                    principal,
+                    alliance.id,
+                    expected_version=alliance.version,
+                    charter=alliances.Charter(status=AllianceStatus.ACTIVE),
                 )
 
         tokens: list[tuple[str, str]] = []
         async with sessions() as session, session.begin():
-            for spec in ORGANISATIONS:
-                org = organisations[spec.slug]
+            for org_spec in ORGANISATIONS:
+                org = organisations[org_spec.slug]
                 act_as(session, Actor.operator(org.id))
                 issued = await issue_token(
-                    session, organisation_id=org.id, created_by_user_id=admins[org.id].id,
-                    name=f"demo {utcnow():%Y-%m-%d %H:%M}", scopes=ALL_SCOPES,
-                    expires_at=utcnow() + dt.timedelta(days=30), hashing_secret=hashing_secret,
+                    session,
+                    organisation_id=org.id,
+                    created_by_user_id=admins[org.id].id,
+                    name=f"demo {utcnow():%Y-%m-%d %H:%M}",
+                    scopes=ALL_SCOPES,
+                    expires_at=utcnow() + dt.timedelta(days=30),
+                    hashing_secret=hashing_secret,
                 )
-                tokens.append((spec.slug, issued.secret))
+                tokens.append((org_spec.slug, issued.secret))
         return tokens
     finally:
         await engine.dispose()

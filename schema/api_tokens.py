@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-
 from typing import Annotated
 
 import strawberry
@@ -137,7 +136,7 @@ class ApiTokenMutations:
     async def create_api_token(
         self,
         info: Info,
-        input: CreateApiTokenInput,  # noqa: A002
+        input: CreateApiTokenInput,
     ) -> CreateApiTokenPayload:
         ctx = info.context
 
@@ -166,7 +165,7 @@ class ApiTokenMutations:
     async def revoke_api_token(
         self,
         info: Info,
-        input: RevokeApiTokenInput,  # noqa: A002
+        input: RevokeApiTokenInput,
     ) -> RevokeApiTokenPayload:
         ctx = info.context
 

@@ -14,14 +14,14 @@ from portal.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
 
-UserErrorCode = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a request failed.")
+strawberry.enum(ErrorCode, name="ErrorCode", description="Why a request failed.")
 
 
 @strawberry.type(description="An expected failure of a mutation; nothing was changed.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
     message: str = strawberry.field(description="What went wrong, for people.")
-    code: UserErrorCode = strawberry.field(description="What went wrong, for programs.")
+    code: ErrorCode = strawberry.field(description="What went wrong, for programs.")
 
 
 class CodedError(GraphQLError):

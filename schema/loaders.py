@@ -39,10 +39,10 @@ MembersPage = tuple[list[Membership], bool, bool]
 
 
 def _by_id(
-    session: LockedSession, query: Callable[[], Select[tuple[Model]]], model: type[Model]
+    session: LockedSession, query: Callable[[], Select[Any]], model: type[Model]
 ) -> DataLoader[uuid.UUID, Model | None]:
     async def load(ids: Sequence[uuid.UUID]) -> list[Model | None]:
-        rows = (await session.scalars(query().where(model.id.in_(ids)))).all()
+        rows: Sequence[Model] = (await session.scalars(query().where(model.id.in_(ids)))).all()
         found = {row.id: row for row in rows}
         return [found.get(i) for i in ids]
 
@@ -74,11 +74,9 @@ class Loaders:
                 shapes[(key.page, key.roles, key.include_former)].append(key.alliance_id)
             results: dict[tuple[Any, ...], MembersPage] = {}
             for (page, roles, include_former), alliance_ids in shapes.items():
-                query = policy.visible_memberships(principal)
+                query = policy.visible_memberships(principal, include_former=include_former)
                 if roles:
                     query = query.where(Membership.role.in_(roles))
-                if not include_former:
-                    query = query.where(Membership.left_at.is_(None))
                 pages = await paginate_many(
                     session, query, Membership.alliance_id, alliance_ids, MEMBERS_BY_JOINED, page
                 )

@@ -9,10 +9,10 @@ import strawberry
 from strawberry import relay
 
 from db import models
-from db.enums import OrganisationKind as OrganisationKindEnum
+from db.enums import OrganisationKind
 from schema.context import Info
 
-OrganisationKind = strawberry.enum(OrganisationKindEnum, description="What kind of body it is.")
+strawberry.enum(OrganisationKind, name="OrganisationKind", description="What kind of body it is.")
 
 
 @strawberry.type(

@@ -176,7 +176,7 @@ def _connection(
 
 async def paginate(
     session: LockedSession,
-    query: Select[tuple[Row]],
+    query: Select[Row],
     ordering: Ordering,
     page: PageRequest,
     to_node: Callable[[Row], NodeT],
@@ -185,14 +185,14 @@ async def paginate(
     size = page.size()
     clauses, reverse = _keyset(ordering, page)
     statement = query.where(*clauses).order_by(*_order_by(ordering, reverse)).limit(size + 1)
-    rows = (await session.scalars(statement)).all()
+    rows: Sequence[Row] = (await session.scalars(statement)).all()
     found, has_next, has_previous = _page(rows, size, reverse, page)
     return _connection(found, ordering, to_node, has_next, has_previous)
 
 
 async def paginate_many(
     session: LockedSession,
-    query: Select[tuple[Row]],
+    query: Select[Row],
     parent_column: InstrumentedAttribute[uuid.UUID],
     parent_ids: Sequence[uuid.UUID],
     ordering: Ordering,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from portal.errors import DomainError
 from schema.context import Info
+from schema.errors import top_level
 from schema.ids import parse_global_id
 from schema.organisations import Organisation, load_organisation
-from portal.errors import DomainError
-from schema.errors import top_level
 
 
 @strawberry.type(description="The caller: its organisation, user and credential's scopes.")
@@ -44,7 +43,7 @@ def resolve_viewer(info: Info) -> Viewer:
 
 async def resolve_node(
     info: Info,
-    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],  # noqa: A002
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
 ) -> relay.Node | None:
     """Any object by global ID; null when it does not exist or is not visible to you."""
     return (await resolve_nodes(info, [id]))[0]
@@ -57,7 +56,7 @@ async def resolve_nodes(
     ],
 ) -> list[relay.Node | None]:
     """Objects by global ID, in order; null for each one absent or not visible to you."""
-    from schema.registry import NODE_TYPES  # noqa: PLC0415 - the registry imports every type
+    from schema.registry import NODE_TYPES
 
     if len(ids) > 100:
         raise top_level(DomainError("at most 100 IDs at once", field="ids"))
@@ -75,7 +74,7 @@ async def resolve_nodes(
             return None
         node_type, object_id = item
         found = await node_type.resolve_nodes(info=info, node_ids=[object_id])  # type: ignore[misc]
-        return list(found)[0]  # type: ignore[no-any-return]
+        return next(iter(found))  # type: ignore[no-any-return]
 
     # concurrently, so each type's DataLoader loads all its ids in one statement
     return list(await asyncio.gather(*(one(item) for item in wanted)))

@@ -8,11 +8,14 @@ Create Date: 2026-11-30
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 from db import rls
+from db.session import APP_ROLE
 
 revision = "0001"
 down_revision = None
@@ -28,12 +31,13 @@ def _enum_check(column: str, values: list[str]) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
-def _uuid_pk() -> sa.Column[sa.Uuid[object]]:
-    return sa.Column("id", pg.UUID(as_uuid=True), primary_key=True,
-                     server_default=sa.text("gen_random_uuid()"))
+def _uuid_pk() -> sa.Column[Any]:
+    return sa.Column(
+        "id", pg.UUID(as_uuid=True), primary_key=True, server_default=sa.text("gen_random_uuid()")
+    )
 
 
-def _now(name: str) -> sa.Column[sa.DateTime]:
+def _now(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
@@ -55,9 +59,13 @@ def upgrade() -> None:
     op.create_table(
         "users",
         _uuid_pk(),
-        sa.Column("organisation_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "organisation_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("display_name", sa.String(200), nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
@@ -77,8 +85,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(32), nullable=False, server_default="forming"),
         sa.Column("starts_on", sa.Date()),
         sa.Column("ends_on", sa.Date()),
-        sa.Column("created_by_organisation_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("organisations.id"), nullable=False),
+        sa.Column(
+            "created_by_organisation_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("organisations.id"),
+            nullable=False,
+        ),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
         _now("created_at"),
         _now("updated_at"),
@@ -91,11 +103,19 @@ def upgrade() -> None:
     op.create_table(
         "memberships",
         _uuid_pk(),
-        sa.Column("alliance_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("alliances.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("organisation_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "alliance_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("alliances.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "organisation_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("role", sa.String(32), nullable=False),
         sa.Column("commitment", sa.Text(), nullable=False, server_default=""),
         _now("joined_at"),
@@ -103,12 +123,18 @@ def upgrade() -> None:
         _enum_check("role", ["lead", "partner", "associate", "observer"]),
     )
     op.create_index(
-        "uq_memberships_current", "memberships", ["alliance_id", "organisation_id"],
-        unique=True, postgresql_where=sa.text("left_at IS NULL"),
+        "uq_memberships_current",
+        "memberships",
+        ["alliance_id", "organisation_id"],
+        unique=True,
+        postgresql_where=sa.text("left_at IS NULL"),
     )
     op.create_index(
-        "uq_memberships_lead", "memberships", ["alliance_id"],
-        unique=True, postgresql_where=sa.text("left_at IS NULL AND role = 'lead'"),
+        "uq_memberships_lead",
+        "memberships",
+        ["alliance_id"],
+        unique=True,
+        postgresql_where=sa.text("left_at IS NULL AND role = 'lead'"),
     )
     op.create_index(
         "ix_memberships_alliance_joined", "memberships", ["alliance_id", "joined_at", "id"]
@@ -116,9 +142,13 @@ def upgrade() -> None:
     op.create_table(
         "api_tokens",
         _uuid_pk(),
-        sa.Column("organisation_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "organisation_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("created_by_user_id", pg.UUID(as_uuid=True), sa.ForeignKey("users.id")),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("token_hash", sa.LargeBinary(), nullable=False, unique=True),
@@ -133,10 +163,18 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("position", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
-        sa.Column("alliance_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("alliances.id", ondelete="CASCADE"), index=True),
-        sa.Column("organisation_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("organisations.id"), nullable=False),
+        sa.Column(
+            "alliance_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("alliances.id", ondelete="CASCADE"),
+            index=True,
+        ),
+        sa.Column(
+            "organisation_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("organisations.id"),
+            nullable=False,
+        ),
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("object_type", sa.String(64), nullable=False),
         sa.Column("object_id", pg.UUID(as_uuid=True), nullable=False),
@@ -147,8 +185,12 @@ def upgrade() -> None:
     op.create_table(
         "audit_entries",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
-        sa.Column("organisation_id", pg.UUID(as_uuid=True),
-                  sa.ForeignKey("organisations.id"), nullable=False),
+        sa.Column(
+            "organisation_id",
+            pg.UUID(as_uuid=True),
+            sa.ForeignKey("organisations.id"),
+            nullable=False,
+        ),
         sa.Column("user_id", pg.UUID(as_uuid=True), sa.ForeignKey("users.id")),
         sa.Column("credential_kind", sa.String(32), nullable=False),
         sa.Column("credential_id", pg.UUID(as_uuid=True)),
@@ -227,12 +269,16 @@ def _row_level_security() -> None:
         "memberships", "read", "SELECT", using=f"organisation_id = {ME} OR alliance_id = ANY {MINE}"
     )
     rls.policy(
-        "memberships", "insert", "INSERT",
+        "memberships",
+        "insert",
+        "INSERT",
         check=f"""alliance_id = ANY {MINE}
                   OR (organisation_id = {ME} AND public.portal_may_found_alliance(alliance_id))""",
     )
     rls.policy(
-        "memberships", "update", "UPDATE",
+        "memberships",
+        "update",
+        "UPDATE",
         using=f"alliance_id = ANY {MINE}",
         check=f"organisation_id = {ME} OR alliance_id = ANY {MINE}",
     )
@@ -242,7 +288,9 @@ def _row_level_security() -> None:
 
     rls.protect("events", ["SELECT", "INSERT"])
     rls.policy(
-        "events", "read", "SELECT",
+        "events",
+        "read",
+        "SELECT",
         using=f"alliance_id = ANY {MINE} OR (alliance_id IS NULL AND organisation_id = {ME})",
     )
     rls.policy("events", "write_own", "INSERT", check=f"organisation_id = {ME}")
@@ -253,15 +301,20 @@ def _row_level_security() -> None:
     rls.policy("audit_entries", "own_read", "SELECT", using=f"organisation_id = {ME}")
     rls.policy("audit_entries", "own_write", "INSERT", check=f"organisation_id = {ME}")
 
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {rls.APP_ROLE}, {rls.DEFINER_ROLE}")
-    op.execute(
-        f"GRANT USAGE ON SEQUENCE events_position_seq, audit_entries_id_seq TO {rls.APP_ROLE}"
-    )
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}, {rls.DEFINER_ROLE}")
+    op.execute(f"GRANT USAGE ON SEQUENCE events_position_seq, audit_entries_id_seq TO {APP_ROLE}")
 
 
 def downgrade() -> None:
-    for table in ("audit_entries", "events", "api_tokens", "memberships", "alliances", "users",
-                  "organisations"):
+    for table in (
+        "audit_entries",
+        "events",
+        "api_tokens",
+        "memberships",
+        "alliances",
+        "users",
+        "organisations",
+    ):
         op.drop_table(table)
     for function in (
         "portal_api_token_by_hash(bytea)",

@@ -1,0 +1,89 @@
+"""Test harness: one real PostgreSQL database per run, migrated once; every test starts
+from empty tables; requests go through the ASGI app over HTTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from db.migrate import upgrade
+from db.models import TENANT_TABLES
+from db.session import create_engine, make_sessionmaker, to_async_url
+from portal.app import create_app
+from portal.settings import Settings
+from tests.builders import World
+
+TEST_SECRET = "test-token-hashing-secret-of-sufficient-length"
+
+
+def _server_url() -> str:
+    configured = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if configured:
+        return to_async_url(configured)
+    from portal.embedded import start_embedded_postgres
+
+    return start_embedded_postgres(Path(__file__).parent.parent / ".portal" / "test")
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """A fresh database on the test server, migrated once, dropped at the end."""
+    server = make_url(_server_url())
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, pool_size=1)
+    await upgrade(engine)
+    await engine.dispose()
+    try:
+        yield url
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine: AsyncEngine = request.getfixturevalue("engine")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(f"TRUNCATE {', '.join(TENANT_TABLES)} RESTART IDENTITY CASCADE")
+        )
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(token_secret=TEST_SECRET, database_url="unused://")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        yield client
+
+
+@pytest.fixture
+def world(engine: AsyncEngine, settings: Settings) -> World:
+    return World(make_sessionmaker(engine), settings.token_secret.get_secret_value())

@@ -1,0 +1,55 @@
+"""Structural guarantees: migrations match the models, the exported schema matches the
+code, every model is recorded by the unit of work, and scoping lives in one place."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.models import AuditEntry, Base, Event
+from portal.settings import Settings
+from portal.unit_of_work import TRACKED
+from schema import build_schema
+
+ROOT = Path(__file__).parent.parent
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_create_exactly_the_models(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(_differences)
+    assert differences == []
+
+
+def test_exported_schema_is_current() -> None:
+    exported = (ROOT / "schema.graphql").read_text()
+    assert exported == build_schema(Settings()).as_str() + "\n", (
+        "schema.graphql is stale: run `portal schema export`"
+    )
+
+
+def test_every_model_is_tracked_by_the_unit_of_work() -> None:
+    models = {mapper.class_ for mapper in Base.registry.mappers}
+    assert models - {Event, AuditEntry} == set(TRACKED)
+
+
+def test_membership_filters_are_written_only_in_the_policy() -> None:
+    """Scoping is decided in auth/policy.py; elsewhere a hand-written filter is a smell."""
+    pattern = re.compile(r"Membership\.(organisation_id|left_at)\b")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("portal", "schema")
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
