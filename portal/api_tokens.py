@@ -96,7 +96,7 @@ async def revoke_api_token(
         policy.own_api_tokens(principal).where(ApiToken.id == token_id).with_for_update()
     )
     if token is None:
-        raise NotFound("no such token", field="id")
+        raise NotFound("no such token", field="apiToken")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         token.revoked_by_user_id = principal.user_id

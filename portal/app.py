@@ -18,18 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from auth.api_tokens import TOKEN_PREFIX
+from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from auth.authenticate import authenticate_api_token
 from auth.principal import Principal
 from db.models import ApiToken, utcnow
 from db.session import LockedSession, make_sessionmaker, tenant_session
 from portal.request_context import request_id
 from portal.settings import Settings
+from portal.unit_of_work import Actor, act_as
 from schema import build_schema
 from schema.context import Context
 from schema.loaders import Loaders
@@ -37,6 +38,7 @@ from schema.loaders import Loaders
 log = logging.getLogger("portal.app")
 
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
+_TOKEN_LIKE = re.compile(rf"{TOKEN_PREFIX}[0-9A-Za-z]{{{TOKEN_LENGTH - len(TOKEN_PREFIX)}}}")
 LAST_USED_INTERVAL = 60.0
 """Seconds between two last-used writes of one token, so busy tokens cost no writes."""
 
@@ -112,7 +114,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if self._wants_ide(request):
             return await self.render_graphql_ide(request)
         if any(
-            key.lower() == "access_token" or TOKEN_PREFIX in value
+            key.lower() == "access_token" or _TOKEN_LIKE.search(value)
             for key, value in request.query_params.multi_items()
         ):
             return _error(
@@ -137,6 +139,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
             if principal is None:
                 return _unauthenticated("the token is invalid, expired or revoked")
+            act_as(session, Actor.of(principal))
             context = Context(
                 request=request,
                 session=session,
@@ -147,7 +150,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             try:
                 response = await self.run(request, context=context)
             except StrawberryHTTPException as error:
-                return PlainTextResponse(error.reason, status_code=error.status_code)
+                code = "BAD_USER_INPUT" if error.status_code < 500 else "INTERNAL"
+                return _error(error.status_code, code, error.reason)
             try:
                 if context.failed:
                     await session.rollback()

@@ -182,13 +182,17 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")
     """Revoke a token at once."""
     import uuid
 
+    try:
+        token_uuid = uuid.UUID(token_id)
+    except ValueError:
+        raise typer.BadParameter("not a token id (see `portal token list`)") from None
     url, _ = database_url(get_settings())
 
     async def revoke() -> bool:
         engine = create_engine(url, pool_size=1)
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
-                token = await session.get(ApiToken, uuid.UUID(token_id), with_for_update=True)
+                token = await session.get(ApiToken, token_uuid, with_for_update=True)
                 if token is None:
                     return False
                 if token.revoked_at is None:

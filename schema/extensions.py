@@ -16,7 +16,7 @@ from schema.errors import CodedError
 log = logging.getLogger("portal.graphql")
 
 MASKED_MESSAGE = "Internal server error."
-_TOO_COMPLEX = ("exceeds maximum operation depth", "maximum number of aliases", "tokens")
+_TOO_COMPLEX = ("exceeds maximum operation depth", "aliases found. Allowed:")
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
