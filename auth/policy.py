@@ -13,13 +13,25 @@ FORBIDDEN is only ever said about a visible object the principal may not change.
 from __future__ import annotations
 
 import uuid
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from auth.principal import Principal
 from auth.scopes import Scope
-from db.enums import MembershipRole
+from db.enums import MembershipRole, SeatRole, Visibility
+from db.governance import (
+    Issue,
+    IssueMove,
+    Minutes,
+    MinutesVersion,
+    Seat,
+    Signature,
+    VisibilityGrant,
+)
 from db.models import Alliance, ApiToken, Membership, Organisation
+
+Record = TypeVar("Record")
 
 
 class MissingScope(Exception):
@@ -83,6 +95,89 @@ def current_membership(
 def own_membership(principal: Principal, alliance_id: uuid.UUID) -> Select[Membership]:
     """The principal's organisation's current membership of an alliance."""
     return current_membership(principal, alliance_id, principal.organisation_id)
+
+
+# Governance. Committees, seats, meetings, agendas, attendance, decisions, votes and action
+# items are alliance-wide records: every current member sees them. Minutes and issues have
+# an audience (SPEC §4 visibility), mirrored by the RLS policies of migration 0002.
+
+
+def alliance_records(principal: Principal, model: type[Record]) -> Select[Record]:
+    """Rows of an alliance-wide governance table, in alliances the principal is active in."""
+    alliance_id: Any = model.alliance_id  # type: ignore[attr-defined]
+    return select(model).where(alliance_id.in_(_active_alliance_ids(principal)))
+
+
+def seated_committee_ids(principal: Principal) -> Select[uuid.UUID]:
+    """Committees on which the principal's organisation holds a seat."""
+    return select(Seat.committee_id).where(
+        Seat.organisation_id == principal.organisation_id,
+        Seat.alliance_id.in_(_active_alliance_ids(principal)),
+    )
+
+
+def own_seat(principal: Principal, committee_id: uuid.UUID) -> Select[Seat]:
+    """The principal's organisation's seat on a committee, if it has one."""
+    return alliance_records(principal, Seat).where(
+        Seat.committee_id == committee_id, Seat.organisation_id == principal.organisation_id
+    )
+
+
+def _in_audience(principal: Principal, model: Any, *also: ColumnElement[bool]) -> Any:
+    granted = select(VisibilityGrant.object_id).where(
+        VisibilityGrant.organisation_id == principal.organisation_id
+    )
+    return or_(
+        model.visibility == Visibility.ALLIANCE,
+        (model.visibility == Visibility.COMMITTEE)
+        & model.visibility_committee_id.in_(seated_committee_ids(principal)),
+        (model.visibility == Visibility.ORGANISATIONS) & model.id.in_(granted),
+        *also,
+    )
+
+
+def visible_minutes(principal: Principal) -> Select[Minutes]:
+    """Minutes whose audience includes the principal's organisation (by default the seat
+    holders of the meeting's committee)."""
+    return alliance_records(principal, Minutes).where(_in_audience(principal, Minutes))
+
+
+def visible_minutes_versions(principal: Principal) -> Select[MinutesVersion]:
+    ids = visible_minutes(principal).with_only_columns(Minutes.id)
+    return select(MinutesVersion).where(MinutesVersion.minutes_id.in_(ids))
+
+
+def visible_signatures(principal: Principal) -> Select[Signature]:
+    ids = visible_minutes(principal).with_only_columns(Minutes.id)
+    return select(Signature).where(Signature.minutes_id.in_(ids))
+
+
+def visible_issues(principal: Principal) -> Select[Issue]:
+    """Issues whose audience includes the organisation, those it raised, and those held by
+    a committee it sits on."""
+    return alliance_records(principal, Issue).where(
+        _in_audience(
+            principal,
+            Issue,
+            Issue.raised_by_organisation_id == principal.organisation_id,
+            Issue.holding_committee_id.in_(seated_committee_ids(principal)),
+        )
+    )
+
+
+def visible_issue_moves(principal: Principal) -> Select[IssueMove]:
+    ids = visible_issues(principal).with_only_columns(Issue.id)
+    return select(IssueMove).where(IssueMove.issue_id.in_(ids))
+
+
+def may_manage_committees(principal: Principal, own: Membership | None) -> bool:
+    """Admins of the lead organisation set up committees, seats and governance rules."""
+    return may_manage_membership(principal, own)
+
+
+def holds(principal: Principal, seat: Seat | None, *roles: SeatRole) -> bool:
+    """The organisation's seat has one of ``roles`` and the credential may act in governance."""
+    return seat is not None and seat.role in roles and principal.has(Scope.GOVERNANCE_WRITE)
 
 
 # Decisions about visible objects. Each takes what it needs already loaded.

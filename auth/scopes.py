@@ -13,6 +13,10 @@ class Scope(enum.StrEnum):
     """Read alliances, their charters and members."""
     ALLIANCES_WRITE = "alliances:write"
     """Create alliances and change charters (within the membership role's rights)."""
+    GOVERNANCE_READ = "governance:read"
+    """Read committees, meetings, minutes, decisions, action items and issues."""
+    GOVERNANCE_WRITE = "governance:write"
+    """Act in governance within the organisation's seats: schedule, minute, vote, raise."""
     ADMIN = "admin"
     """Act as an organisation admin: membership of alliances the organisation leads, tokens."""
 
@@ -21,8 +25,10 @@ ALL_SCOPES: frozenset[Scope] = frozenset(Scope)
 
 ROLE_SCOPES: dict[UserRole, frozenset[Scope]] = {
     UserRole.ADMIN: ALL_SCOPES,
-    UserRole.MEMBER: frozenset({Scope.ALLIANCES_READ, Scope.ALLIANCES_WRITE}),
-    UserRole.VIEWER: frozenset({Scope.ALLIANCES_READ}),
+    UserRole.MEMBER: frozenset(
+        {Scope.ALLIANCES_READ, Scope.ALLIANCES_WRITE, Scope.GOVERNANCE_READ, Scope.GOVERNANCE_WRITE}
+    ),
+    UserRole.VIEWER: frozenset({Scope.ALLIANCES_READ, Scope.GOVERNANCE_READ}),
 }
 
 

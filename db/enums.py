@@ -38,3 +38,113 @@ class MembershipRole(enum.StrEnum):
 class CredentialKind(enum.StrEnum):
     API_TOKEN = "api_token"  # noqa: S105 - a kind of credential, not a secret
     OPERATOR = "operator"
+    SYSTEM = "system"
+    """The server itself: scheduled jobs such as tacit approval and auto-escalation."""
+
+
+class CommitteeTier(enum.StrEnum):
+    STRATEGIC = "strategic"
+    TACTICAL = "tactical"
+    OPERATIONAL = "operational"
+
+    @property
+    def rank(self) -> int:
+        """Higher tiers outrank lower ones: escalation goes to a higher rank."""
+        return {"strategic": 3, "tactical": 2, "operational": 1}[self.value]
+
+
+class SeatRole(enum.StrEnum):
+    CHAIR = "chair"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class Visibility(enum.StrEnum):
+    ALLIANCE = "alliance"
+    COMMITTEE = "committee"
+    ORGANISATIONS = "organisations"
+
+
+class MeetingKind(enum.StrEnum):
+    ORDINARY = "ordinary"
+    EXTRAORDINARY = "extraordinary"
+
+
+class MeetingStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class AgendaItemKind(enum.StrEnum):
+    INFORMATION = "information"
+    DISCUSSION = "discussion"
+    DECISION = "decision"
+
+
+class MinutesStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CIRCULATED = "circulated"
+    APPROVED = "approved"
+
+
+class SignatureMeaning(enum.StrEnum):
+    CIRCULATED = "circulated"
+    OBJECTED = "objected"
+    APPROVED = "approved"
+    APPROVED_TACITLY = "approved_tacitly"
+
+
+class DecisionProcedure(enum.StrEnum):
+    MEETING = "meeting"
+    WRITTEN = "written"
+
+
+class DecisionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DecisionOutcome(enum.StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DEFERRED = "deferred"
+
+
+class VoteChoice(enum.StrEnum):
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+
+
+class MajorityRule(enum.StrEnum):
+    SIMPLE = "simple"
+    """More votes for than against."""
+    QUALIFIED = "qualified"
+    """At least two thirds of the votes cast (abstentions not cast) are for."""
+
+
+class ActionItemStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class IssueSeverity(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class IssueStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class IssueMoveKind(enum.StrEnum):
+    RAISED = "raised"
+    ESCALATED = "escalated"
+    AUTO_ESCALATED = "auto_escalated"
+    RESOLVED = "resolved"

@@ -262,15 +262,3 @@ class AuditEntry(Base):
         Index("ix_audit_entries_organisation_id", "organisation_id", "id"),
         {"implicit_returning": False},
     )
-
-
-TENANT_TABLES: tuple[str, ...] = (
-    "organisations",
-    "users",
-    "alliances",
-    "memberships",
-    "api_tokens",
-    "events",
-    "audit_entries",
-)
-"""Every table holding tenant data; each must have forced row-level security (tested)."""

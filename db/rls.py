@@ -42,7 +42,15 @@ def create_roles() -> None:
               END IF;
             END $$
             """,
-            f"ALTER ROLE {role} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOLOGIN",
+            # only a superuser may strip these; a role that has none is left alone
+            f"""
+            DO $$ BEGIN
+              IF (SELECT rolsuper OR rolbypassrls OR rolcanlogin FROM pg_roles
+                  WHERE rolname = '{role}') THEN
+                ALTER ROLE {role} NOSUPERUSER NOBYPASSRLS NOLOGIN;
+              END IF;
+            END $$
+            """,
         )
     # The connecting role switches into the app role per transaction; a superuser may
     # already, anyone else needs membership.
@@ -116,3 +124,20 @@ def policy(
     if check is not None:
         clauses.append(f"WITH CHECK ({check})")
     op.execute("\n".join(clauses))
+
+
+SEATED_COMMITTEES = "((SELECT public.portal_seated_committees())::uuid[])"
+GRANTED_OBJECTS = "((SELECT public.portal_granted_objects())::uuid[])"
+
+
+def visible_to_audience(*also: str) -> str:
+    """The SQL form of an object's visibility (SPEC §4): alliance members, seat holders of
+    the named committee, or the listed organisations; ``also`` widens it (e.g. the
+    organisation that raised an issue)."""
+    audience = [
+        "visibility = 'alliance'",
+        f"(visibility = 'committee' AND visibility_committee_id = ANY {SEATED_COMMITTEES})",
+        f"(visibility = 'organisations' AND id = ANY {GRANTED_OBJECTS})",
+        *also,
+    ]
+    return f"alliance_id = ANY {MEMBER_ALLIANCES} AND ({' OR '.join(audience)})"

@@ -15,12 +15,14 @@ from sqlalchemy import text
 from auth import policy
 from auth.principal import Principal
 from auth.scopes import Scope
-from db.enums import AllianceStatus, MembershipRole
+from db.enums import AllianceStatus, CommitteeTier, MembershipRole, SeatRole
+from db.governance import Committee, GovernanceRules, Seat
 from db.models import Alliance, Membership, utcnow
 from db.session import LockedSession
 from portal.errors import BadInput, Conflict, Forbidden, NotFound
 
 NAME_MAX = 200
+STEERING_COMMITTEE = "Steering Committee"
 CHARTER_TEXT_MAX = 20_000
 
 
@@ -57,6 +59,7 @@ async def get_alliance(
     alliance_id: uuid.UUID,
     *,
     for_update: bool = False,
+    field: str = "alliance",
 ) -> Alliance:
     """A visible alliance, or ``NotFound`` (also when it exists but is not visible)."""
     policy.require_scope(principal, Scope.ALLIANCES_READ)
@@ -65,7 +68,7 @@ async def get_alliance(
         query = query.with_for_update()
     alliance = await session.scalar(query)
     if alliance is None:
-        raise NotFound("no such alliance", field="id")
+        raise NotFound("no such alliance", field=field)
     return alliance  # type: ignore[no-any-return]
 
 
@@ -105,7 +108,43 @@ async def create_alliance(
         )
     )
     await session.flush()
+    # Every alliance is governed from day one: default rules and a steering committee
+    # chaired by the lead, who then seats the partners.
+    steering = Committee(
+        id=uuid.uuid4(),
+        alliance_id=alliance.id,
+        name=STEERING_COMMITTEE,
+        tier=CommitteeTier.STRATEGIC,
+        mandate="Oversees the research plans, governs the collaboration and ensures compliance.",
+    )
+    session.add_all([GovernanceRules(alliance_id=alliance.id), steering])
+    await session.flush()
+    session.add(
+        Seat(
+            alliance_id=alliance.id,
+            committee_id=steering.id,
+            organisation_id=principal.organisation_id,
+            role=SeatRole.CHAIR,
+            voting=True,
+        )
+    )
+    await session.flush()
     return alliance
+
+
+async def _release_seats(
+    session: LockedSession, principal: Principal, membership: Membership
+) -> None:
+    """A member that leaves gives up its committee seats (and their representatives)."""
+    seats = await session.scalars(
+        policy.alliance_records(principal, Seat).where(
+            Seat.alliance_id == membership.alliance_id,
+            Seat.organisation_id == membership.organisation_id,
+        )
+    )
+    for seat in seats:
+        await session.delete(seat)
+    await session.flush()
 
 
 async def update_charter(
@@ -209,6 +248,7 @@ async def remove_member(
     await _managed_alliance(session, principal, membership.alliance_id)
     if membership.role is MembershipRole.LEAD:
         raise BadInput("the lead cannot be removed; transfer the lead first", field="membership")
+    await _release_seats(session, principal, membership)
     membership.left_at = utcnow()
     await session.flush()
     return membership
@@ -227,6 +267,7 @@ async def leave_alliance(
         raise BadInput(
             "the lead cannot leave; transfer the lead to another member first", field="alliance"
         )
+    await _release_seats(session, principal, own)
     own.left_at = utcnow()
     await session.flush()
     return own

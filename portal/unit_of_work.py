@@ -21,12 +21,14 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from auth.principal import Principal
+from db import governance
 from db.enums import CredentialKind
 from db.models import (
     Alliance,
@@ -81,6 +83,27 @@ TRACKED: dict[type[Base], Tracked] = {
     Alliance: Tracked("Alliance", lambda alliance: alliance.id),
     Membership: Tracked("Membership", lambda membership: membership.alliance_id),
     ApiToken: Tracked("ApiToken", lambda _: None, redacted=frozenset({"token_hash"})),
+    **{
+        model: Tracked(model.__name__, lambda row: row.alliance_id)
+        for model in (
+            governance.GovernanceRules,
+            governance.Committee,
+            governance.Seat,
+            governance.SeatRepresentative,
+            governance.Meeting,
+            governance.AgendaItem,
+            governance.Attendance,
+            governance.VisibilityGrant,
+            governance.Minutes,
+            governance.MinutesVersion,
+            governance.Signature,
+            governance.Decision,
+            governance.Vote,
+            governance.ActionItem,
+            governance.Issue,
+            governance.IssueMove,
+        )
+    },
 }
 """Every model a tenant can change. Adding a model means adding it here (a test checks)."""
 
@@ -96,7 +119,7 @@ def act_as(session: Session | Any, actor: Actor) -> None:
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()

@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import AuditEntry, Base, Event
+from db.models import AuditEntry, Event
+from db.tables import Base
 from portal.settings import Settings
 from portal.unit_of_work import TRACKED
 from schema import build_schema

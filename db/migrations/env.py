@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import db.tables  # noqa: F401 - registers every model on the metadata
 from db.models import Base
 
 connection = context.config.attributes.get("connection")

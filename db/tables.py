@@ -1,0 +1,11 @@
+"""Every mapped model, imported in one place, and the tables that hold tenant data."""
+
+from __future__ import annotations
+
+from db import governance, models
+from db.models import Base
+
+MODULES = (models, governance)
+
+TENANT_TABLES: tuple[str, ...] = tuple(Base.metadata.tables)
+"""Every table holds tenant data; each must have forced row-level security (tested)."""
