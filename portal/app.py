@@ -28,6 +28,7 @@ from auth.authenticate import authenticate_api_token
 from auth.principal import Principal
 from db.models import ApiToken, utcnow
 from db.session import LockedSession, make_sessionmaker, tenant_session
+from portal.jobs import run_forever
 from portal.request_context import request_id
 from portal.settings import Settings
 from portal.unit_of_work import Actor, act_as
@@ -213,7 +214,16 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        jobs = (
+            asyncio.create_task(run_forever(sessions, settings.jobs_interval))
+            if settings.jobs_interval > 0
+            else None
+        )
         yield
+        if jobs is not None:
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await jobs
         await engine.dispose()
 
     app = Starlette(

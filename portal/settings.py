@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default=None, description="Allow schema introspection. Default: on in dev, off in prod."
     )
     db_pool_size: int = Field(default=10, ge=1)
+    jobs_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between runs of the scheduled governance jobs; 0 disables them.",
+    )
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:

@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from auth import policy
 from db import models
 from portal.settings import Settings
+from schema import action_items, committees, decisions, issues, meetings, minutes
 from schema.alliance_mutations import AllianceMutations
 from schema.alliances import Alliance, resolve_alliance, resolve_alliances
 from schema.api_tokens import ApiToken, ApiTokenMutations, resolve_api_tokens
@@ -51,7 +52,7 @@ async def resolve_organisation(
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     viewer: Viewer = strawberry.field(resolver=resolve_viewer, description="Who you are.")
     node: relay.Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by global ID."
@@ -74,7 +75,29 @@ class Query:
 
 
 @strawberry.type
-class Mutation(AllianceMutations, ApiTokenMutations):
+class Query(
+    CoreQuery,
+    committees.Queries,
+    meetings.Queries,
+    action_items.Queries,
+    minutes.Queries,
+    decisions.Queries,
+    issues.Queries,
+):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    AllianceMutations,
+    ApiTokenMutations,
+    committees.Mutations,
+    meetings.Mutations,
+    action_items.Mutations,
+    minutes.Mutations,
+    decisions.Mutations,
+    issues.Mutations,
+):
     pass
 
 

@@ -49,10 +49,53 @@ def _by_id(
     return DataLoader(load_fn=load)
 
 
+Key = TypeVar("Key")
+Value = TypeVar("Value")
+
+
+def by_id_loader(
+    session: LockedSession, query: Select[Any], model: Any
+) -> DataLoader[uuid.UUID, Any]:
+    """Rows of ``query`` (a policy selection) by primary key; None for those not visible."""
+
+    async def load(ids: Sequence[uuid.UUID]) -> list[Any]:
+        rows = (await session.scalars(query.where(model.id.in_(ids)))).all()
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def grouped_loader(
+    session: LockedSession, query: Select[Any], parent_column: Any, *order_by: Any
+) -> DataLoader[uuid.UUID, list[Any]]:
+    """All rows of ``query`` (a policy selection) per parent id, in ``order_by`` order: a
+    nested list of any length in one statement."""
+
+    async def load(parent_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+        statement = query.where(parent_column.in_(parent_ids)).order_by(*order_by)
+        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for row in (await session.scalars(statement)).all():
+            grouped[getattr(row, parent_column.key)].append(row)
+        return [grouped.get(parent, []) for parent in parent_ids]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
-    """The loaders of one request."""
+    """The loaders of one request. Areas add theirs on first use with ``get``."""
+
+    def get(self, name: str, make: Callable[[], DataLoader[Key, Value]]) -> DataLoader[Key, Value]:
+        """The request's loader called ``name``, made by ``make`` the first time."""
+        loader = self._by_name.get(name)
+        if loader is None:
+            loader = self._by_name[name] = make()
+        return loader
 
     def __init__(self, session: LockedSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self._by_name: dict[str, DataLoader[Any, Any]] = {}
         self.organisation_by_id = _by_id(
             session, lambda: policy.visible_organisations(principal), Organisation
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strawberry import relay
 
+from schema import action_items, committees, decisions, issues, meetings, minutes
 from schema.alliances import Alliance, Membership
 from schema.api_tokens import ApiToken
 from schema.organisations import Organisation
@@ -13,4 +14,10 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Alliance": Alliance,
     "Membership": Membership,
     "ApiToken": ApiToken,
+    **committees.NODE_TYPES,
+    **meetings.NODE_TYPES,
+    **action_items.NODE_TYPES,
+    **minutes.NODE_TYPES,
+    **decisions.NODE_TYPES,
+    **issues.NODE_TYPES,
 }

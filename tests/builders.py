@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES, Scope
-from db.enums import CredentialKind, MembershipRole, OrganisationKind, UserRole
+from db.enums import (
+    CommitteeTier,
+    CredentialKind,
+    MembershipRole,
+    OrganisationKind,
+    SeatRole,
+    UserRole,
+)
+from db.governance import Committee, Seat
 from db.models import Alliance, Membership, Organisation, User, utcnow
 from db.session import LockedSession, tenant_session
 from portal import alliances
@@ -132,6 +140,88 @@ class World:
             )
             assert found is not None
             return found  # type: ignore[no-any-return]
+
+    async def steering(self, alliance_id: uuid.UUID) -> uuid.UUID:
+        """The alliance's steering committee (made with the alliance)."""
+        from sqlalchemy import select
+
+        async with self.sessions() as session:
+            found = await session.scalar(
+                select(Committee.id).where(
+                    Committee.alliance_id == alliance_id,
+                    Committee.tier == CommitteeTier.STRATEGIC,
+                )
+            )
+            assert found is not None
+            return found  # type: ignore[no-any-return]
+
+    async def committee(
+        self,
+        alliance_id: uuid.UUID,
+        parent_id: uuid.UUID,
+        tier: CommitteeTier = CommitteeTier.OPERATIONAL,
+        name: str = "Working group",
+        **rules: Any,
+    ) -> uuid.UUID:
+        """A committee made directly (set-up, not the API under test)."""
+        committee = Committee(
+            id=uuid.uuid4(),
+            alliance_id=alliance_id,
+            parent_id=parent_id,
+            tier=tier,
+            name=name,
+            **rules,
+        )
+        async with self.sessions() as session, session.begin():
+            act_as(session, Actor.operator(await self._lead_of(session, alliance_id)))
+            session.add(committee)
+        return committee.id
+
+    async def seat(
+        self,
+        committee_id: uuid.UUID,
+        org: Org,
+        role: SeatRole = SeatRole.MEMBER,
+        *,
+        voting: bool = True,
+    ) -> uuid.UUID:
+        """Seat ``org`` on a committee (set-up, not the API under test); replaces an
+        existing seat of the organisation."""
+        from sqlalchemy import delete
+
+        async with self.sessions() as session, session.begin():
+            committee = await session.get(Committee, committee_id)
+            assert committee is not None
+            act_as(session, Actor.operator(org.id))
+            await session.execute(
+                delete(Seat).where(
+                    Seat.committee_id == committee_id, Seat.organisation_id == org.id
+                )
+            )
+            seat = Seat(
+                id=uuid.uuid4(),
+                alliance_id=committee.alliance_id,
+                committee_id=committee_id,
+                organisation_id=org.id,
+                role=role,
+                voting=voting,
+            )
+            session.add(seat)
+        return seat.id
+
+    @staticmethod
+    async def _lead_of(session: Any, alliance_id: uuid.UUID) -> uuid.UUID:
+        from sqlalchemy import select
+
+        lead = await session.scalar(
+            select(Membership.organisation_id).where(
+                Membership.alliance_id == alliance_id,
+                Membership.role == MembershipRole.LEAD,
+                Membership.left_at.is_(None),
+            )
+        )
+        assert lead is not None
+        return lead  # type: ignore[no-any-return]
 
     async def get(self, model: type[Any], object_id: Any) -> Any:
         async with self.sessions() as session:
