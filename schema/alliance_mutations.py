@@ -4,11 +4,15 @@ with the changed object and typed ``userErrors``; a refused mutation changes not
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
 
 import strawberry
 
+from auth.principal import Principal
 from db import models
 from db.enums import AllianceStatus, MembershipRole
+from db.session import LockedSession
 from portal import alliances
 from schema.alliances import Alliance, Membership
 from schema.context import Info
@@ -171,33 +175,38 @@ class AllianceMutations:
 
     @strawberry.mutation(description="End another organisation's membership.")
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:
-        ctx = info.context
-
-        async def remove() -> models.Membership:
-            membership_id = expect_global_id(input.membership, "Membership", "membership")
-            return await alliances.remove_member(ctx.session, ctx.principal, membership_id)
-
-        return _membership_payload(*await guarded(ctx.session, remove))
+        return await _change_membership(
+            info, input.membership, "Membership", "membership", alliances.remove_member
+        )
 
     @strawberry.mutation(description="Hand the lead to another member.")
     async def transfer_lead(self, info: Info, input: TransferLeadInput) -> MembershipPayload:
-        ctx = info.context
-
-        async def transfer() -> models.Membership:
-            membership_id = expect_global_id(input.membership, "Membership", "membership")
-            return await alliances.transfer_lead(ctx.session, ctx.principal, membership_id)
-
-        return _membership_payload(*await guarded(ctx.session, transfer))
+        return await _change_membership(
+            info, input.membership, "Membership", "membership", alliances.transfer_lead
+        )
 
     @strawberry.mutation(description="Leave an alliance.")
     async def leave_alliance(self, info: Info, input: LeaveAllianceInput) -> MembershipPayload:
-        ctx = info.context
+        return await _change_membership(
+            info, input.alliance, "Alliance", "alliance", alliances.leave_alliance
+        )
 
-        async def leave() -> models.Membership:
-            alliance_id = expect_global_id(input.alliance, "Alliance", "alliance")
-            return await alliances.leave_alliance(ctx.session, ctx.principal, alliance_id)
 
-        return _membership_payload(*await guarded(ctx.session, leave))
+MembershipChange = Callable[[LockedSession, Principal, uuid.UUID], Awaitable[models.Membership]]
+
+
+async def _change_membership(
+    info: Info, global_id: strawberry.ID, type_name: str, field: str, change: MembershipChange
+) -> MembershipPayload:
+    """A membership mutation addressed by one global id."""
+    ctx = info.context
+
+    async def run() -> models.Membership:
+        return await change(
+            ctx.session, ctx.principal, expect_global_id(global_id, type_name, field)
+        )
+
+    return _membership_payload(*await guarded(ctx.session, run))
 
 
 def _membership_payload(

@@ -1,0 +1,67 @@
+"""Unexpected failures are masked for the client and logged with the request id; the
+production configuration refuses development secrets."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from auth.principal import Principal
+from db.session import LockedSession
+from portal import alliances
+from portal.settings import DEVELOPMENT_TOKEN_SECRET, Environment, Settings
+from tests.builders import World, gql
+
+CREATE = """
+mutation { createAlliance(input: {name: "Boom"}) { alliance { id } userErrors { code } } }
+"""
+
+
+async def test_unexpected_errors_are_masked_logged_and_roll_back(
+    client: httpx.AsyncClient,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    org = await world.organisation()
+    token = await world.token(org)
+    create_alliance = alliances.create_alliance
+
+    # the alliance is written, then an unexpected failure must undo it
+    async def create_then_explode(
+        session: LockedSession, principal: Principal, charter: alliances.Charter
+    ) -> None:
+        await create_alliance(session, principal, charter)
+        raise RuntimeError("secret database detail")
+
+    monkeypatch.setattr(alliances, "create_alliance", create_then_explode)
+    with caplog.at_level(logging.ERROR, logger="portal.graphql"):
+        response = await client.post(
+            "/graphql",
+            json={"query": CREATE},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-boom-1"},
+        )
+    body = response.json()
+    assert body["errors"][0]["message"] == "Internal server error."
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert "secret database detail" not in response.text
+    assert any(getattr(r, "request_id", None) == "req-boom-1" for r in caplog.records)
+
+    monkeypatch.undo()
+    listed = await gql(client, token, "{ alliances { edges { node { name } } } }")
+    assert listed["data"]["alliances"]["edges"] == []
+
+
+@pytest.mark.parametrize("secret", [DEVELOPMENT_TOKEN_SECRET, "too-short"])
+def test_production_refuses_development_secrets(secret: str) -> None:
+    with pytest.raises(ValidationError, match="PORTAL_TOKEN_SECRET"):
+        Settings(environment=Environment.PROD, token_secret=secret)  # type: ignore[arg-type]
+
+
+def test_production_accepts_a_real_secret_and_hides_introspection() -> None:
+    settings = Settings(environment=Environment.PROD, token_secret="x" * 40)  # type: ignore[arg-type]
+    assert not settings.introspection_enabled
+    assert Settings(environment=Environment.DEV).introspection_enabled
