@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, Select, or_, select
 
 from auth.principal import Principal
 from auth.scopes import Scope
-from db.enums import MembershipRole, SeatRole, Visibility
+from db.enums import CommitteeTier, MembershipRole, SeatRole, Visibility
 from db.governance import (
+    Committee,
     Issue,
     IssueMove,
     Minutes,
@@ -30,6 +31,18 @@ from db.governance import (
     VisibilityGrant,
 )
 from db.models import Alliance, ApiToken, Membership, Organisation
+from db.portfolio import (
+    Contribution,
+    ContributionStep,
+    ContributionValuation,
+    IdempotencyKey,
+    IpAccessRequest,
+    IpAsset,
+    IpAssetOwner,
+    Milestone,
+    Plan,
+    PlanVersion,
+)
 
 Record = TypeVar("Record")
 
@@ -168,6 +181,101 @@ def visible_issues(principal: Principal) -> Select[Issue]:
 def visible_issue_moves(principal: Principal) -> Select[IssueMove]:
     ids = visible_issues(principal).with_only_columns(Issue.id)
     return select(IssueMove).where(IssueMove.issue_id.in_(ids))
+
+
+# Plans, contributions and IP (issue 4). Same audience rules as minutes and issues, plus:
+# a plan is always visible to its owner, a contribution to its contributor, an IP asset to
+# its owners; a valuation only to the contributor and steering-committee seat holders.
+
+
+def steering_alliance_ids(principal: Principal) -> Select[uuid.UUID]:
+    """Alliances in which the organisation holds a seat on the steering committee."""
+    return (
+        select(Seat.alliance_id)
+        .join(Committee, Committee.id == Seat.committee_id)
+        .where(
+            Seat.organisation_id == principal.organisation_id,
+            Committee.tier == CommitteeTier.STRATEGIC,
+            Seat.alliance_id.in_(_active_alliance_ids(principal)),
+        )
+    )
+
+
+def owned_ip_asset_ids(principal: Principal) -> Select[uuid.UUID]:
+    return select(IpAssetOwner.ip_asset_id).where(
+        IpAssetOwner.organisation_id == principal.organisation_id,
+        IpAssetOwner.alliance_id.in_(_active_alliance_ids(principal)),
+    )
+
+
+def visible_plans(principal: Principal) -> Select[Plan]:
+    return alliance_records(principal, Plan).where(
+        _in_audience(principal, Plan, Plan.owner_organisation_id == principal.organisation_id)
+    )
+
+
+def visible_plan_versions(principal: Principal) -> Select[PlanVersion]:
+    ids = visible_plans(principal).with_only_columns(Plan.id)
+    return select(PlanVersion).where(PlanVersion.plan_id.in_(ids))
+
+
+def visible_milestones(principal: Principal) -> Select[Milestone]:
+    ids = visible_plans(principal).with_only_columns(Plan.id)
+    return select(Milestone).where(Milestone.plan_id.in_(ids))
+
+
+def visible_contributions(principal: Principal) -> Select[Contribution]:
+    return alliance_records(principal, Contribution).where(
+        _in_audience(
+            principal,
+            Contribution,
+            Contribution.organisation_id == principal.organisation_id,
+        )
+    )
+
+
+def visible_valuations(principal: Principal) -> Select[ContributionValuation]:
+    """Valuations the principal may see: of its own organisation's contributions, or of any
+    visible contribution when it sits on the alliance's steering committee. Every amount,
+    total or ordering must be computed from this selection, never from the raw table."""
+    ids = visible_contributions(principal).with_only_columns(Contribution.id)
+    return select(ContributionValuation).where(
+        ContributionValuation.contribution_id.in_(ids),
+        or_(
+            ContributionValuation.organisation_id == principal.organisation_id,
+            ContributionValuation.alliance_id.in_(steering_alliance_ids(principal)),
+        ),
+    )
+
+
+def visible_contribution_steps(principal: Principal) -> Select[ContributionStep]:
+    ids = visible_contributions(principal).with_only_columns(Contribution.id)
+    return select(ContributionStep).where(ContributionStep.contribution_id.in_(ids))
+
+
+def visible_ip_assets(principal: Principal) -> Select[IpAsset]:
+    return alliance_records(principal, IpAsset).where(
+        _in_audience(principal, IpAsset, IpAsset.id.in_(owned_ip_asset_ids(principal)))
+    )
+
+
+def visible_ip_asset_owners(principal: Principal) -> Select[IpAssetOwner]:
+    ids = visible_ip_assets(principal).with_only_columns(IpAsset.id)
+    return select(IpAssetOwner).where(IpAssetOwner.ip_asset_id.in_(ids))
+
+
+def visible_access_requests(principal: Principal) -> Select[IpAccessRequest]:
+    """Requests concern the requesting organisation and the asset's owners only."""
+    return alliance_records(principal, IpAccessRequest).where(
+        or_(
+            IpAccessRequest.organisation_id == principal.organisation_id,
+            IpAccessRequest.ip_asset_id.in_(owned_ip_asset_ids(principal)),
+        )
+    )
+
+
+def own_idempotency_keys(principal: Principal) -> Select[IdempotencyKey]:
+    return select(IdempotencyKey).where(IdempotencyKey.organisation_id == principal.organisation_id)
 
 
 def may_manage_committees(principal: Principal, own: Membership | None) -> bool:

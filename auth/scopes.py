@@ -17,6 +17,18 @@ class Scope(enum.StrEnum):
     """Read committees, meetings, minutes, decisions, action items and issues."""
     GOVERNANCE_WRITE = "governance:write"
     """Act in governance within the organisation's seats: schedule, minute, vote, raise."""
+    PLANS_READ = "plans:read"
+    """Read research plans, their versions and milestones."""
+    PLANS_WRITE = "plans:write"
+    """Create and revise plans the organisation owns; update milestones it is responsible for."""
+    CONTRIBUTIONS_READ = "contributions:read"
+    """Read the contributions ledger (valuations only where SPEC §4 allows) and summaries."""
+    CONTRIBUTIONS_WRITE = "contributions:write"
+    """Record and update the organisation's contributions; confirm deliveries it manages."""
+    IP_READ = "ip:read"
+    """Read the IP register and the access requests the organisation is party to."""
+    IP_WRITE = "ip:write"
+    """Register IP, answer access requests to the organisation's IP, request access."""
     ADMIN = "admin"
     """Act as an organisation admin: membership of alliances the organisation leads, tokens."""
 
@@ -25,10 +37,8 @@ ALL_SCOPES: frozenset[Scope] = frozenset(Scope)
 
 ROLE_SCOPES: dict[UserRole, frozenset[Scope]] = {
     UserRole.ADMIN: ALL_SCOPES,
-    UserRole.MEMBER: frozenset(
-        {Scope.ALLIANCES_READ, Scope.ALLIANCES_WRITE, Scope.GOVERNANCE_READ, Scope.GOVERNANCE_WRITE}
-    ),
-    UserRole.VIEWER: frozenset({Scope.ALLIANCES_READ, Scope.GOVERNANCE_READ}),
+    UserRole.MEMBER: ALL_SCOPES - {Scope.ADMIN},
+    UserRole.VIEWER: frozenset(scope for scope in Scope if scope.value.endswith(":read")),
 }
 
 

@@ -148,3 +148,51 @@ class IssueMoveKind(enum.StrEnum):
     ESCALATED = "escalated"
     AUTO_ESCALATED = "auto_escalated"
     RESOLVED = "resolved"
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class MilestoneKind(enum.StrEnum):
+    MILESTONE = "milestone"
+    DELIVERABLE = "deliverable"
+
+
+class MilestoneStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ContributionKind(enum.StrEnum):
+    PERSONNEL = "personnel"
+    CASH = "cash"
+    KNOWLEDGE = "knowledge"
+    IP = "ip"
+    EQUIPMENT = "equipment"
+
+
+class ContributionStatus(enum.StrEnum):
+    PLEDGED = "pledged"
+    COMMITTED = "committed"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+
+
+class IpKind(enum.StrEnum):
+    BACKGROUND = "background"
+    FOREGROUND = "foreground"
+
+
+class AccessRequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"

@@ -28,7 +28,7 @@ from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from auth.principal import Principal
-from db import governance
+from db import governance, portfolio
 from db.enums import CredentialKind
 from db.models import (
     Alliance,
@@ -83,6 +83,8 @@ TRACKED: dict[type[Base], Tracked] = {
     Alliance: Tracked("Alliance", lambda alliance: alliance.id),
     Membership: Tracked("Membership", lambda membership: membership.alliance_id),
     ApiToken: Tracked("ApiToken", lambda _: None, redacted=frozenset({"token_hash"})),
+    # bookkeeping of a create mutation; the object it created is recorded in its own right
+    portfolio.IdempotencyKey: Tracked("IdempotencyKey", lambda _: None),
     **{
         model: Tracked(model.__name__, lambda row: row.alliance_id)
         for model in (
@@ -102,6 +104,15 @@ TRACKED: dict[type[Base], Tracked] = {
             governance.ActionItem,
             governance.Issue,
             governance.IssueMove,
+            portfolio.Plan,
+            portfolio.PlanVersion,
+            portfolio.Milestone,
+            portfolio.Contribution,
+            portfolio.ContributionValuation,
+            portfolio.ContributionStep,
+            portfolio.IpAsset,
+            portfolio.IpAssetOwner,
+            portfolio.IpAccessRequest,
         )
     },
 }

@@ -19,7 +19,17 @@ from strawberry.schema.config import StrawberryConfig
 from auth import policy
 from db import models
 from portal.settings import Settings
-from schema import action_items, committees, decisions, issues, meetings, minutes
+from schema import (
+    action_items,
+    committees,
+    contributions,
+    decisions,
+    ip_assets,
+    issues,
+    meetings,
+    minutes,
+    plans,
+)
 from schema.alliance_mutations import AllianceMutations
 from schema.alliances import Alliance, resolve_alliance, resolve_alliances
 from schema.api_tokens import ApiToken, ApiTokenMutations, resolve_api_tokens
@@ -83,6 +93,9 @@ class Query(
     minutes.Queries,
     decisions.Queries,
     issues.Queries,
+    plans.Queries,
+    contributions.Queries,
+    ip_assets.Queries,
 ):
     pass
 
@@ -97,6 +110,9 @@ class Mutation(
     minutes.Mutations,
     decisions.Mutations,
     issues.Mutations,
+    plans.Mutations,
+    contributions.Mutations,
+    ip_assets.Mutations,
 ):
     pass
 

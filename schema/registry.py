@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from schema import action_items, committees, decisions, issues, meetings, minutes
+from schema import (
+    action_items,
+    committees,
+    contributions,
+    decisions,
+    ip_assets,
+    issues,
+    meetings,
+    minutes,
+    plans,
+)
 from schema.alliances import Alliance, Membership
 from schema.api_tokens import ApiToken
 from schema.organisations import Organisation
@@ -20,4 +30,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     **minutes.NODE_TYPES,
     **decisions.NODE_TYPES,
     **issues.NODE_TYPES,
+    **plans.NODE_TYPES,
+    **contributions.NODE_TYPES,
+    **ip_assets.NODE_TYPES,
 }
