@@ -21,6 +21,11 @@ from db.models import Alliance, Organisation, User, utcnow
 from db.session import LockedSession, create_engine, make_sessionmaker, tenant_session
 from portal import alliances
 from portal.api_tokens import issue_token
+from portal.demo_governance import (
+    Cast,
+    seed_oncology_governance,
+    seed_rare_disease_governance,
+)
 from portal.unit_of_work import Actor, act_as
 
 DEMO_ISSUER = "https://idp.demo.alliance-portal.example"
@@ -89,6 +94,12 @@ ALLIANCES = (
         starts_on=dt.date(2026, 3, 1),
     ),
 )
+
+
+GOVERNANCE = {
+    "Oncology Biomarker Alliance": seed_oncology_governance,
+    "Rare Disease Data Consortium": seed_rare_disease_governance,
+}
 
 
 async def _ensure_organisations(session: LockedSession) -> dict[str, Organisation]:
@@ -179,6 +190,12 @@ async def seed_demo(url: str, hashing_secret: str) -> list[tuple[str, str]]:
                     expected_version=alliance.version,
                     charter=alliances.Charter(status=AllianceStatus.ACTIVE),
                 )
+            cast = Cast(
+                alliance.id,
+                {slug: org.id for slug, org in organisations.items()},
+                {org_id: admin.id for org_id, admin in admins.items()},
+            )
+            await GOVERNANCE[spec.name](sessions, cast, utcnow())
 
         tokens: list[tuple[str, str]] = []
         async with sessions() as session, session.begin():
