@@ -166,14 +166,19 @@ def visible_signatures(principal: Principal) -> Select[Signature]:
 
 
 def visible_issues(principal: Principal) -> Select[Issue]:
-    """Issues whose audience includes the organisation, those it raised, and those held by
-    a committee it sits on."""
+    """Issues whose audience includes the organisation, those it raised, and those held now
+    or before by a committee it sits on (a chair keeps sight of what it escalated)."""
+    seated = seated_committee_ids(principal)
+    held_by_my_committees = select(IssueMove.issue_id).where(
+        or_(IssueMove.to_committee_id.in_(seated), IssueMove.from_committee_id.in_(seated))
+    )
     return alliance_records(principal, Issue).where(
         _in_audience(
             principal,
             Issue,
             Issue.raised_by_organisation_id == principal.organisation_id,
-            Issue.holding_committee_id.in_(seated_committee_ids(principal)),
+            Issue.holding_committee_id.in_(seated),
+            Issue.id.in_(held_by_my_committees),
         )
     )
 

@@ -84,7 +84,9 @@ TRACKED: dict[type[Base], Tracked] = {
     Membership: Tracked("Membership", lambda membership: membership.alliance_id),
     ApiToken: Tracked("ApiToken", lambda _: None, redacted=frozenset({"token_hash"})),
     # bookkeeping of a create mutation; the object it created is recorded in its own right
-    portfolio.IdempotencyKey: Tracked("IdempotencyKey", lambda _: None),
+    portfolio.IdempotencyKey: Tracked(
+        "IdempotencyKey", lambda _: None, redacted=frozenset({"input_hash"})
+    ),
     **{
         model: Tracked(model.__name__, lambda row: row.alliance_id)
         for model in (
@@ -132,6 +134,8 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
