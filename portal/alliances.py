@@ -16,7 +16,7 @@ from auth import policy
 from auth.principal import Principal
 from auth.scopes import Scope
 from db.enums import AllianceStatus, CommitteeTier, MembershipRole, SeatRole
-from db.governance import Committee, GovernanceRules, Seat
+from db.governance import Committee, GovernanceRules, Seat, SeatRepresentative
 from db.models import Alliance, Membership, utcnow
 from db.session import LockedSession
 from portal.errors import BadInput, Conflict, Forbidden, NotFound
@@ -142,7 +142,14 @@ async def _release_seats(
             Seat.organisation_id == membership.organisation_id,
         )
     )
-    for seat in seats:
+    for seat in seats.all():
+        representatives = await session.scalars(
+            policy.alliance_records(principal, SeatRepresentative).where(
+                SeatRepresentative.seat_id == seat.id
+            )
+        )
+        for representative in representatives.all():
+            await session.delete(representative)  # each leaves its own event
         await session.delete(seat)
     await session.flush()
 
