@@ -1,5 +1,6 @@
-"""An audience listed by organisation can be narrowed as well as widened: the app role may
-delete visibility grants (within its alliances, as the existing policy says).
+"""Things that must be removable are: an audience listed by organisation can be narrowed
+(visibility grants) and an agenda item can be taken off the agenda before its deadline.
+The existing member policies already bound both to the caller's alliances.
 
 Revision ID: 0007
 Revises: 0006
@@ -18,9 +19,14 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = ("visibility_grants", "agenda_items")
+
+
 def upgrade() -> None:
-    op.execute(f"GRANT DELETE ON public.visibility_grants TO {APP_ROLE}")
+    for table in TABLES:
+        op.execute(f"GRANT DELETE ON public.{table} TO {APP_ROLE}")
 
 
 def downgrade() -> None:
-    op.execute(f"REVOKE DELETE ON public.visibility_grants FROM {APP_ROLE}")
+    for table in TABLES:
+        op.execute(f"REVOKE DELETE ON public.{table} FROM {APP_ROLE}")
