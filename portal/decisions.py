@@ -39,8 +39,12 @@ from db.enums import (
 )
 from db.governance import Committee, Decision, Meeting, Seat, Vote
 from db.session import LockedSession
+from portal import plans
 from portal.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.governance import get_committee, own_seat, require_seat, require_write
+
+PLAN_VERSION = "PlanVersion"
+"""A decision about a plan version approves the plan when it passes (issue 4)."""
 
 TEXT_MAX = 20_000
 QUORUM_DECIMALS = 3
@@ -309,6 +313,9 @@ async def record_decision(
         subject = await subject()
     if subject is not None and subject.alliance_id not in (None, committee.alliance_id):
         raise BadInput("the subject belongs to another alliance", field="subject")
+    if subject is not None and subject.type_name == PLAN_VERSION:
+        # only the current version of a proposed plan can be put to the vote
+        await plans.check_plan_version_decidable(session, principal, subject.object_id)
     decision = Decision(
         id=uuid.uuid4(),
         alliance_id=committee.alliance_id,
@@ -436,6 +443,10 @@ async def close_decision(
     decision.vetoed_by_organisation_id = result.vetoed_by
     decision.closed_at = now
     await session.flush()
+    if decision.subject_type == PLAN_VERSION and decision.outcome is DecisionOutcome.APPROVED:
+        # a plan revised since the vote cannot be approved by it: the close is refused and
+        # the chair puts the current version to a new vote
+        await plans.approve_by_decision(session, principal, decision)
     return decision
 
 

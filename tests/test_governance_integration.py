@@ -33,8 +33,13 @@ async def test_a_member_that_voted_can_leave_and_its_vote_stays(
         principal = world.principal(lead)
         act_as(session, Actor.of(principal))
         decision = await decisions.record_decision(
-            session, principal, steering, text="Go", procedure=DecisionProcedure.WRITTEN,
-            closes_at=now + dt.timedelta(days=3), now=now,
+            session,
+            principal,
+            steering,
+            text="Go",
+            procedure=DecisionProcedure.WRITTEN,
+            closes_at=now + dt.timedelta(days=3),
+            now=now,
         )
     async with tenant_session(world.sessions, partner.id) as session, session.begin():
         principal = world.principal(partner)
@@ -53,3 +58,111 @@ async def test_a_member_that_voted_can_leave_and_its_vote_stays(
         (partner.id, VoteChoice.FOR, None)
     ]
     assert seats == []
+
+
+PLAN = """
+mutation($alliance: ID!) {
+  createPlan(input: {alliance: $alliance, title: "Validation", body: "v1"}) {
+    plan { id version currentVersion { id } } userErrors { code }
+  }
+}
+"""
+PROPOSE = """
+mutation($plan: ID!, $version: Int!) {
+  proposePlan(input: {plan: $plan, version: $version}) { plan { status } userErrors { code } }
+}
+"""
+REVISE = """
+mutation($plan: ID!, $version: Int!) {
+  revisePlan(input: {plan: $plan, version: $version, body: "v2"}) {
+    plan { version status currentVersion { id } } userErrors { code }
+  }
+}
+"""
+RECORD = """
+mutation($committee: ID!, $subject: ID!, $closes: DateTime!) {
+  recordDecision(input: {committee: $committee, text: "Approve the plan",
+                         procedure: WRITTEN, closesAt: $closes, subject: $subject}) {
+    decision { id } userErrors { field code }
+  }
+}
+"""
+VOTE = """
+mutation($decision: ID!) {
+  castVote(input: {decision: $decision, choice: FOR}) { userErrors { code } }
+}
+"""
+CLOSE = """
+mutation($decision: ID!) {
+  closeDecision(input: {decision: $decision}) {
+    decision { status outcome } userErrors { field code message }
+  }
+}
+"""
+PLAN_STATUS = "query($id: ID!) { node(id: $id) { ... on Plan { status approvedVersion } } }"
+
+
+async def test_a_plan_is_approved_by_a_decision_on_its_current_version(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lead = await world.organisation("lead")
+    token = await world.token(lead)
+    alliance = await world.alliance(lead)
+    steering = gid("Committee", await world.steering(alliance))
+    closes = (utcnow() + dt.timedelta(days=5)).isoformat()
+
+    created = (await gql(client, token, PLAN, {"alliance": gid("Alliance", alliance)}))["data"]
+    plan = created["createPlan"]["plan"]
+    version_id = plan["currentVersion"]["id"]
+    early = await gql(
+        client, token, RECORD, {"committee": steering, "subject": version_id, "closes": closes}
+    )
+    assert early["data"]["recordDecision"]["userErrors"] == [
+        {"field": "subject", "code": "BAD_USER_INPUT"}
+    ], "only a proposed plan can be put to the vote"
+
+    await gql(client, token, PROPOSE, {"plan": plan["id"], "version": 1})
+    recorded = await gql(
+        client, token, RECORD, {"committee": steering, "subject": version_id, "closes": closes}
+    )
+    decision = recorded["data"]["recordDecision"]["decision"]["id"]
+    await gql(client, token, VOTE, {"decision": decision})
+    closed = await gql(client, token, CLOSE, {"decision": decision})
+    assert closed["data"]["closeDecision"]["decision"] == {
+        "status": "CLOSED",
+        "outcome": "APPROVED",
+    }
+    approved = await gql(client, token, PLAN_STATUS, {"id": plan["id"]})
+    assert approved["data"]["node"] == {"status": "APPROVED", "approvedVersion": 1}
+
+
+async def test_approving_a_stale_plan_version_is_refused(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lead = await world.organisation("lead")
+    token = await world.token(lead)
+    alliance = await world.alliance(lead)
+    steering = gid("Committee", await world.steering(alliance))
+    closes = (utcnow() + dt.timedelta(days=5)).isoformat()
+    plan = (await gql(client, token, PLAN, {"alliance": gid("Alliance", alliance)}))["data"][
+        "createPlan"
+    ]["plan"]
+    await gql(client, token, PROPOSE, {"plan": plan["id"], "version": 1})
+    recorded = await gql(
+        client,
+        token,
+        RECORD,
+        {"committee": steering, "subject": plan["currentVersion"]["id"], "closes": closes},
+    )
+    decision = recorded["data"]["recordDecision"]["decision"]["id"]
+    await gql(client, token, VOTE, {"decision": decision})
+
+    revised = await gql(client, token, REVISE, {"plan": plan["id"], "version": 1})
+    assert revised["data"]["revisePlan"]["plan"]["version"] == 2
+    refused = await gql(client, token, CLOSE, {"decision": decision})
+    errors = refused["data"]["closeDecision"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("decision", "CONFLICT")]
+    assert "revised" in errors[0]["message"]
+    assert refused["data"]["closeDecision"]["decision"] is None
+    still = await gql(client, token, PLAN_STATUS, {"id": plan["id"]})
+    assert still["data"]["node"] == {"status": "DRAFT", "approvedVersion": None}
