@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Iterable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import or_
@@ -17,6 +17,10 @@ from auth.scopes import Scope
 from db import models
 from db.enums import AllianceStatus, MembershipRole
 from portal.errors import DomainError
+
+if TYPE_CHECKING:
+    from schema.committees import Committee
+    from schema.plans import Plan
 from schema.context import Info
 from schema.errors import forbidden, top_level
 from schema.ids import expect_global_id
@@ -152,6 +156,27 @@ class Alliance(relay.Node):
             raise top_level(error) from None
         return connection_from(result, MEMBERS_BY_JOINED, Membership.from_model)
 
+    @strawberry.field(
+        description="Its committees, the steering committee first. Needs governance:read."
+    )
+    async def committees(
+        self, info: Info
+    ) -> list[Annotated[Committee, strawberry.lazy("schema.committees")]]:
+        from schema.committees import load_committees_of_alliance
+
+        _require(info, Scope.GOVERNANCE_READ)
+        return await load_committees_of_alliance(info, uuid.UUID(self.db_id))
+
+    @strawberry.field(
+        description="Its research plans visible to you, most recently changed first; page "
+        "through them with the top-level plans query. Needs plans:read."
+    )
+    async def plans(self, info: Info) -> list[Annotated[Plan, strawberry.lazy("schema.plans")]]:
+        from schema.plans import load_plans_of_alliance
+
+        _require(info, Scope.PLANS_READ)
+        return await load_plans_of_alliance(info, uuid.UUID(self.db_id))
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
@@ -160,6 +185,11 @@ class Alliance(relay.Node):
             return [None for _ in node_ids]
         rows = await info.context.loaders.alliance_by_id.load_many([uuid.UUID(i) for i in node_ids])
         return [cls.from_model(row) if row else None for row in rows]
+
+
+def _require(info: Info, scope: Scope) -> None:
+    if not info.context.principal.has(scope):
+        raise forbidden(policy.MissingScope(scope))
 
 
 @strawberry.enum(description="Orders of the alliance list.")

@@ -35,6 +35,7 @@ from schema.pagination import Connection, Ordering, PageRequest, connection_from
 
 if TYPE_CHECKING:
     from schema.alliances import Alliance
+    from schema.meetings import Meeting
 
 strawberry.enum(
     CommitteeTier,
@@ -205,6 +206,17 @@ class Committee(relay.Node):
         rows = await _seats_by_committee(info).load(uuid.UUID(self.db_id))
         return [Seat.from_model(row) for row in rows]
 
+    @strawberry.field(
+        description="The committee's meetings, earliest first (past and upcoming); page "
+        "through them with the top-level meetings query."
+    )
+    async def meetings(
+        self, info: Info
+    ) -> list[Annotated[Meeting, strawberry.lazy("schema.meetings")]]:
+        from schema.meetings import load_meetings_of_committee
+
+        return await load_meetings_of_committee(info, uuid.UUID(self.db_id))
+
     @strawberry.field(description="The alliance the committee belongs to.")
     async def alliance(
         self, info: Info
@@ -338,6 +350,26 @@ class GovernanceRules:
 
 
 # --- helpers for other areas --------------------------------------------------------------------
+
+
+def _committees_by_alliance(info: Info) -> DataLoader[uuid.UUID, list[models.Committee]]:
+    ctx = info.context
+    return ctx.loaders.get(
+        "committees_by_alliance",
+        lambda: grouped_loader(
+            ctx.session,
+            policy.alliance_records(ctx.principal, models.Committee),
+            models.Committee.alliance_id,
+            models.Committee.created_at,
+            models.Committee.id,
+        ),
+    )
+
+
+async def load_committees_of_alliance(info: Info, alliance_id: uuid.UUID) -> list[Committee]:
+    """An alliance's committees, steering committee first (oldest first), batched."""
+    rows = await _committees_by_alliance(info).load(alliance_id)
+    return [_known(info, row) for row in rows]
 
 
 async def load_committee(info: Info, committee_id: uuid.UUID) -> Committee:

@@ -28,7 +28,10 @@ from schema.loaders import by_id_loader, grouped_loader
 from schema.pagination import Connection, Ordering, PageRequest, paginate
 
 if TYPE_CHECKING:
+    from schema.action_items import ActionItem
     from schema.committees import Committee, Seat
+    from schema.decisions import Decision
+    from schema.minutes import Minutes
 
 strawberry.enum(
     MeetingKind,
@@ -223,6 +226,33 @@ class Meeting(relay.Node):
         rows = await _attendance_by_meeting(info).load(uuid.UUID(self.db_id))
         return [Attendance.from_model(row) for row in rows]
 
+    @strawberry.field(
+        description="The meeting's minutes; null when none are drafted yet or when you are "
+        "not in their audience (by default the committee's seat holders)."
+    )
+    async def minutes(
+        self, info: Info
+    ) -> Annotated[Minutes, strawberry.lazy("schema.minutes")] | None:
+        from schema.minutes import load_minutes_of_meeting
+
+        return await load_minutes_of_meeting(info, uuid.UUID(self.db_id))
+
+    @strawberry.field(description="Decisions taken in the meeting, oldest first.")
+    async def decisions(
+        self, info: Info
+    ) -> list[Annotated[Decision, strawberry.lazy("schema.decisions")]]:
+        from schema.decisions import load_decisions_of_meeting
+
+        return await load_decisions_of_meeting(info, uuid.UUID(self.db_id))
+
+    @strawberry.field(description="Action items agreed in the meeting.")
+    async def action_items(
+        self, info: Info
+    ) -> list[Annotated[ActionItem, strawberry.lazy("schema.action_items")]]:
+        from schema.action_items import load_action_items_of_meeting
+
+        return await load_action_items_of_meeting(info, uuid.UUID(self.db_id))
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
@@ -231,6 +261,26 @@ class Meeting(relay.Node):
             return [None for _ in node_ids]
         rows = await _meeting_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
         return [cls.from_model(row) if row else None for row in rows]
+
+
+def _meetings_by_committee(info: Info) -> DataLoader[uuid.UUID, list[db.Meeting]]:
+    ctx = info.context
+    return ctx.loaders.get(
+        "meetings_by_committee",
+        lambda: grouped_loader(
+            ctx.session,
+            policy.alliance_records(ctx.principal, db.Meeting),
+            db.Meeting.committee_id,
+            db.Meeting.starts_at,
+            db.Meeting.id,
+        ),
+    )
+
+
+async def load_meetings_of_committee(info: Info, committee_id: uuid.UUID) -> list[Meeting]:
+    """A committee's meetings, earliest first, batched for every committee of the request."""
+    rows = await _meetings_by_committee(info).load(committee_id)
+    return [Meeting.from_model(row) for row in rows]
 
 
 async def load_meeting(info: Info, meeting_id: uuid.UUID) -> Meeting | None:

@@ -530,6 +530,31 @@ async def load_plan(info: Info, plan_id: uuid.UUID) -> Plan | None:
     return Plan.from_model(row) if row else None
 
 
+def _plans_by_alliance(info: Info) -> DataLoader[uuid.UUID, list[db.Plan]]:
+    ctx = info.context
+    return ctx.loaders.get(
+        "plans_by_alliance",
+        lambda: grouped_loader(
+            ctx.session,
+            policy.visible_plans(ctx.principal),
+            db.Plan.alliance_id,
+            db.Plan.updated_at.desc(),
+            db.Plan.id.desc(),
+        ),
+    )
+
+
+async def load_plans_of_alliance(info: Info, alliance_id: uuid.UUID) -> list[Plan]:
+    """An alliance's plans the caller may see, most recently changed first; batched for
+    every alliance of the request."""
+    if not _may_read(info):
+        return []
+    rows = await _plans_by_alliance(info).load(alliance_id)
+    for row in rows:
+        _plan_by_id(info).prime(row.id, row)
+    return [Plan.from_model(row) for row in rows]
+
+
 async def load_plan_version(info: Info, plan_version_id: uuid.UUID) -> PlanVersion | None:
     """A plan version the caller may see, or None (also without plans:read). Batched."""
     if not _may_read(info):

@@ -9,6 +9,8 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.models import utcnow
+from portal.demo_governance import Cast, seed_oncology_governance
 from tests.builders import World, gql
 
 DEEP = """
@@ -54,3 +56,67 @@ async def test_alliances_members_organisations_in_constant_statements(
     assert len(large) == len(small), "\n".join(large)
     # tenant context, authentication, alliances, members of all alliances, organisations
     assert len(small) == 6, "\n".join(small)
+
+
+GOVERNANCE = """
+{ alliances(first: 10) { edges { node { name
+    committees { name tier parent { name }
+      seats { role voting organisation { slug } representatives { displayName } }
+      meetings { title status
+        agendaItems { position title kind }
+        attendance { present seat { role } }
+        minutes { status body versions { number } signatures { meaning organisation { slug } } }
+        decisions { text outcome votes { choice organisation { slug } } }
+        actionItems { title overdue ownerOrganisation { slug } }
+      }
+    }
+} } } }
+"""
+
+DEMO_SLUGS = (
+    "helix-pharma",
+    "nordic-biotech",
+    "aurora-university",
+    "st-elms-hospital",
+    "clinreach-cro",
+)
+
+
+async def test_deep_governance_query_in_constant_statements(
+    client: httpx.AsyncClient, engine: AsyncEngine, world: World
+) -> None:
+    """alliances → committees → seats, meetings → agenda, attendance, minutes (versions,
+    signatures), decisions (votes), action items: as many statements for two alliances as
+    for one."""
+    orgs = {slug: await world.organisation(slug) for slug in DEMO_SLUGS}
+    helix = orgs["helix-pharma"]
+    token = await world.token(helix)
+
+    async def governed_alliance(name: str) -> None:
+        alliance = await world.alliance(helix, *(orgs[s] for s in DEMO_SLUGS[1:]), name=name)
+        cast = Cast(
+            alliance,
+            {slug: org.id for slug, org in orgs.items()},
+            {org.id: org.admin for org in orgs.values()},
+        )
+        await seed_oncology_governance(world.sessions, cast, utcnow())
+
+    await governed_alliance("First")
+    await gql(client, token, "{ viewer { scopes } }")  # records the token's first use
+    with counting(engine) as one:
+        small = await gql(client, token, GOVERNANCE)
+    await governed_alliance("Second")
+    with counting(engine) as two:
+        large = await gql(client, token, GOVERNANCE)
+
+    assert "errors" not in small, small["errors"]
+    assert "errors" not in large, large["errors"]
+    first, second = (edge["node"] for edge in large["data"]["alliances"]["edges"])
+    assert len(first["committees"]) == len(second["committees"]) == 3
+    meetings = [m for c in first["committees"] for m in c["meetings"]]
+    assert {m["minutes"]["status"] for m in meetings if m["minutes"]} == {
+        "APPROVED",
+        "CIRCULATED",
+        "DRAFT",
+    }
+    assert len(two) == len(one), "\n".join(two)
