@@ -26,6 +26,7 @@ from portal.demo_governance import (
     seed_oncology_governance,
     seed_rare_disease_governance,
 )
+from portal.demo_portfolio import seed_oncology_portfolio
 from portal.unit_of_work import Actor, act_as
 
 DEMO_ISSUER = "https://idp.demo.alliance-portal.example"
@@ -195,7 +196,10 @@ async def seed_demo(url: str, hashing_secret: str) -> list[tuple[str, str]]:
                 {slug: org.id for slug, org in organisations.items()},
                 {org_id: admin.id for org_id, admin in admins.items()},
             )
-            await GOVERNANCE[spec.name](sessions, cast, utcnow())
+            now = utcnow()
+            await GOVERNANCE[spec.name](sessions, cast, now)
+            if spec.name == "Oncology Biomarker Alliance":
+                await seed_oncology_portfolio(sessions, cast, now)
 
         tokens: list[tuple[str, str]] = []
         async with sessions() as session, session.begin():

@@ -49,7 +49,7 @@ class Cast:
 
 
 @asynccontextmanager
-async def _as(
+async def acting(
     sessions: Sessions, cast: Cast, slug: str
 ) -> AsyncIterator[tuple[LockedSession, Principal]]:
     organisation_id = cast.organisations[slug]
@@ -62,7 +62,7 @@ async def _as(
 
 
 async def _steering(sessions: Sessions, cast: Cast, slug: str) -> uuid.UUID:
-    async with _as(sessions, cast, slug) as (session, principal):
+    async with acting(sessions, cast, slug) as (session, principal):
         found = await session.scalar(
             policy.alliance_records(principal, Committee)
             .where(
@@ -78,7 +78,7 @@ async def _steering(sessions: Sessions, cast: Cast, slug: str) -> uuid.UUID:
 async def _seat(
     sessions: Sessions, cast: Cast, lead: str, committee_id: uuid.UUID, slug: str, role: SeatRole
 ) -> None:
-    async with _as(sessions, cast, lead) as (session, principal):
+    async with acting(sessions, cast, lead) as (session, principal):
         await committees.assign_seat(
             session,
             principal,
@@ -97,7 +97,7 @@ async def _committee(
     name: str,
     mandate: str,
 ) -> uuid.UUID:
-    async with _as(sessions, cast, lead) as (session, principal):
+    async with acting(sessions, cast, lead) as (session, principal):
         committee = await committees.create_committee(
             session,
             principal,
@@ -120,7 +120,7 @@ async def _meeting(
     starts_at: dt.datetime,
     agenda: tuple[tuple[str, AgendaItemKind], ...],
 ) -> uuid.UUID:
-    async with _as(sessions, cast, secretary) as (session, principal):
+    async with acting(sessions, cast, secretary) as (session, principal):
         meeting = await meetings.schedule_meeting(
             session,
             principal,
@@ -142,7 +142,7 @@ async def _meeting(
 async def _hold(
     sessions: Sessions, cast: Cast, secretary: str, meeting_id: uuid.UUID, absent: set[str]
 ) -> None:
-    async with _as(sessions, cast, secretary) as (session, principal):
+    async with acting(sessions, cast, secretary) as (session, principal):
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         held_at = meeting.starts_at + dt.timedelta(hours=2)
@@ -175,7 +175,7 @@ async def _minutes(
     body: str,
     at: dt.datetime,
 ) -> uuid.UUID:
-    async with _as(sessions, cast, secretary) as (session, principal):
+    async with acting(sessions, cast, secretary) as (session, principal):
         drafted = await minutes.draft_minutes(session, principal, meeting_id, body=body, now=at)
         return drafted.id
 
@@ -183,7 +183,7 @@ async def _minutes(
 async def _circulate(
     sessions: Sessions, cast: Cast, secretary: str, minutes_id: uuid.UUID, at: dt.datetime
 ) -> None:
-    async with _as(sessions, cast, secretary) as (session, principal):
+    async with acting(sessions, cast, secretary) as (session, principal):
         current = await session.get(Minutes, minutes_id)
         assert current is not None
         await minutes.circulate_minutes(
@@ -277,7 +277,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
         now - 59 * day,
     )
     await _circulate(sessions, cast, "nordic-biotech", approved, now - 58 * day)
-    async with _as(sessions, cast, "helix-pharma") as (session, principal):
+    async with acting(sessions, cast, "helix-pharma") as (session, principal):
         current = await session.get(Minutes, approved)
         assert current is not None
         await minutes.approve_minutes(
@@ -288,7 +288,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
             note="Approved at the chair's review.",
             now=now - 50 * day,
         )
-    async with _as(sessions, cast, "nordic-biotech") as (session, principal):
+    async with acting(sessions, cast, "nordic-biotech") as (session, principal):
         await action_items.create_action_item(
             session,
             principal,
@@ -332,7 +332,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
         now - 19 * day,
     )
     await _circulate(sessions, cast, "nordic-biotech", circulated, now - 3 * day)
-    async with _as(sessions, cast, "helix-pharma") as (session, principal):
+    async with acting(sessions, cast, "helix-pharma") as (session, principal):
         written = await decisions.record_decision(
             session,
             principal,
@@ -343,7 +343,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
             now=now - 2 * day,
         )
     for slug, choice in (("helix-pharma", VoteChoice.FOR), ("aurora-university", VoteChoice.FOR)):
-        async with _as(sessions, cast, slug) as (session, principal):
+        async with acting(sessions, cast, slug) as (session, principal):
             await decisions.cast_vote(session, principal, written.id, choice=choice, now=now - day)
 
     # Scientific board, 10 days ago: minutes still in draft; an open action item.
@@ -366,7 +366,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
         "Draft: interim AUC 0.71; publication plan to follow.",
         now - 9 * day,
     )
-    async with _as(sessions, cast, "helix-pharma") as (session, principal):
+    async with acting(sessions, cast, "helix-pharma") as (session, principal):
         await action_items.create_action_item(
             session,
             principal,
@@ -403,7 +403,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
     )
 
     # An issue raised at the working group, escalated by its chair, then automatically.
-    async with _as(sessions, cast, "st-elms-hospital") as (session, principal):
+    async with acting(sessions, cast, "st-elms-hospital") as (session, principal):
         delays = await issues.raise_issue(
             session,
             principal,
@@ -414,7 +414,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
             severity=IssueSeverity.HIGH,
             now=now - 45 * day,
         )
-    async with _as(sessions, cast, "nordic-biotech") as (session, principal):
+    async with acting(sessions, cast, "nordic-biotech") as (session, principal):
         await issues.escalate_issue(
             session,
             principal,
@@ -424,7 +424,7 @@ async def seed_oncology_governance(sessions: Sessions, cast: Cast, now: dt.datet
             now=now - 40 * day,
         )
     await run_due_jobs(sessions, now - 5 * day)  # the board let its deadline pass
-    async with _as(sessions, cast, "aurora-university") as (session, principal):
+    async with acting(sessions, cast, "aurora-university") as (session, principal):
         await issues.raise_issue(
             session,
             principal,
@@ -447,7 +447,7 @@ async def _decide(
     *,
     at: dt.datetime,
 ) -> None:
-    async with _as(sessions, cast, "helix-pharma") as (session, principal):
+    async with acting(sessions, cast, "helix-pharma") as (session, principal):
         decision = await decisions.record_decision(
             session,
             principal,
@@ -458,9 +458,9 @@ async def _decide(
             now=at,
         )
     for slug, choice in votes.items():
-        async with _as(sessions, cast, slug) as (session, principal):
+        async with acting(sessions, cast, slug) as (session, principal):
             await decisions.cast_vote(session, principal, decision.id, choice=choice, now=at)
-    async with _as(sessions, cast, "helix-pharma") as (session, principal):
+    async with acting(sessions, cast, "helix-pharma") as (session, principal):
         await decisions.close_decision(session, principal, decision.id, now=at)
 
 
