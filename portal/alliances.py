@@ -150,6 +150,8 @@ async def _release_seats(
         )
         for representative in representatives.all():
             await session.delete(representative)  # each leaves its own event
+        # before the seat: the database would otherwise cascade them away first
+        await session.flush()
         await session.delete(seat)
     await session.flush()
 

@@ -369,10 +369,132 @@ async def seed_oncology_ip(
                 )
 
 
+async def seed_oncology_contributions(
+    sessions: Sessions, cast: Cast, now: dt.datetime, plan_ids: dict[str, uuid.UUID]
+) -> None:
+    """Every kind and status, valued in five currencies. Deliveries are confirmed by the
+    owner of the plan they serve (the contributor never confirms its own)."""
+    year = dt.date(now.year, 1, 1), dt.date(now.year, 12, 31)
+    ledger = (
+        (
+            "helix-pharma",
+            ContributionKind.CASH,
+            "Programme funding 2026",
+            "1200000",
+            "EUR",
+            "1200000.00",
+            "EUR",
+            "assay",
+            "delivered",
+        ),
+        (
+            "nordic-biotech",
+            ContributionKind.PERSONNEL,
+            "Assay scientists",
+            "2",
+            "FTE",
+            "2100000.00",
+            "DKK",
+            "discovery",
+            "committed",
+        ),
+        (
+            "aurora-university",
+            ContributionKind.KNOWLEDGE,
+            "Translational biomarker know-how",
+            "6",
+            "person-months",
+            "150000.00",
+            "EUR",
+            "discovery",
+            "pledged",
+        ),
+        (
+            "st-elms-hospital",
+            ContributionKind.EQUIPMENT,
+            "Biobank freezer capacity",
+            "4",
+            "units",
+            "80000.00",
+            "GBP",
+            "discovery",
+            "delivered",
+        ),
+        (
+            "clinreach-cro",
+            ContributionKind.IP,
+            "Trial design software licence",
+            "1",
+            "licence",
+            "20000.00",
+            "USD",
+            None,
+            "withdrawn",
+        ),
+        (
+            "helix-pharma",
+            ContributionKind.IP,
+            "Reagent patent licence",
+            "1",
+            "licence",
+            "250000.00",
+            "CHF",
+            "discovery",
+            "pledged",
+        ),
+    )
+    for owner, kind, description, quantity, unit, amount, currency, plan, status in ledger:
+        async with acting(sessions, cast, owner) as (session, principal):
+            recorded = await contributions.record_contribution(
+                session,
+                principal,
+                cast.alliance_id,
+                contributions.Draft(
+                    kind=kind,
+                    description=description,
+                    quantity=Decimal(quantity),
+                    unit=unit,
+                    period_start=year[0],
+                    period_end=year[1],
+                    plan_id=plan_ids[plan] if plan else None,
+                    valuation=contributions.Money(Decimal(amount), currency),
+                ),
+                now=now - 90 * DAY,
+            )
+            if status in {"committed", "delivered"}:
+                recorded = await contributions.commit_contribution(
+                    session,
+                    principal,
+                    recorded.id,
+                    expected_version=recorded.version,
+                    now=now - 60 * DAY,
+                )
+            if status == "withdrawn":
+                await contributions.withdraw_contribution(
+                    session,
+                    principal,
+                    recorded.id,
+                    expected_version=recorded.version,
+                    note="Replaced by an in-house tool.",
+                    now=now - 30 * DAY,
+                )
+        if status == "delivered":
+            confirmer = "nordic-biotech" if plan == "assay" else "helix-pharma"
+            async with acting(sessions, cast, confirmer) as (session, principal):
+                current = await session.get(Contribution, recorded.id)
+                assert current is not None
+                await contributions.confirm_delivery(
+                    session,
+                    principal,
+                    recorded.id,
+                    expected_version=current.version,
+                    note="Received in full.",
+                    now=now - 20 * DAY,
+                )
+
+
 async def seed_oncology_portfolio(sessions: Sessions, cast: Cast, now: dt.datetime) -> None:
-    """Plans, then the IP that builds on them."""
+    """Plans, then the contributions and IP that build on them."""
     plan_ids = await seed_oncology_plans(sessions, cast, now)
+    await seed_oncology_contributions(sessions, cast, now, plan_ids)
     await seed_oncology_ip(sessions, cast, now, plan_ids)
-
-
-__all__ = ["Contribution", "ContributionKind", "Decimal", "contributions"]

@@ -56,6 +56,7 @@ from schema.pagination import (
 
 if TYPE_CHECKING:
     from schema.committees import Committee
+    from schema.contributions import Contribution
 
 strawberry.enum(
     PlanStatus,
@@ -446,6 +447,17 @@ class Plan(relay.Node):
                 domain.Content(new.title, new.summary, new.body),
             )
         )
+
+    @strawberry.field(
+        description="Contributions made to this plan that you may see, oldest first; "
+        "empty without contributions:read."
+    )
+    async def contributions(
+        self, info: Info
+    ) -> list[Annotated[Contribution, strawberry.lazy("schema.contributions")]]:
+        from schema.contributions import load_contributions_of_plan
+
+        return await load_contributions_of_plan(info, self.plan_id)
 
     @strawberry.field(description="Milestones and deliverables, by due date.")
     async def milestones(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import utcnow
 from portal.demo_governance import Cast, seed_oncology_governance
+from portal.demo_portfolio import seed_oncology_portfolio
 from tests.builders import World, gql
 
 DEEP = """
@@ -119,4 +120,50 @@ async def test_deep_governance_query_in_constant_statements(
         "CIRCULATED",
         "DRAFT",
     }
+    assert len(two) == len(one), "\n".join(two)
+
+
+PORTFOLIO = """
+{ alliances(first: 10) { edges { node { name
+    plans { title status owner { slug } versions { number }
+      milestones { title overdue responsibleOrganisation { slug } }
+      contributions { kind quantity valuation { amount currency } valuationHiddenReason
+        organisation { slug } steps { status organisation { slug } } }
+    }
+} } } }
+"""
+
+
+async def test_alliance_plans_contributions_organisations_in_constant_statements(
+    client: httpx.AsyncClient, engine: AsyncEngine, world: World
+) -> None:
+    """alliance → plans → contributions → organisation: as many statements for two
+    alliances full of plans and contributions as for one."""
+    orgs = {slug: await world.organisation(slug) for slug in DEMO_SLUGS}
+    helix = orgs["helix-pharma"]
+    token = await world.token(helix)
+
+    async def alliance_with_portfolio(name: str) -> None:
+        alliance = await world.alliance(helix, *(orgs[s] for s in DEMO_SLUGS[1:]), name=name)
+        cast = Cast(
+            alliance,
+            {slug: org.id for slug, org in orgs.items()},
+            {org.id: org.admin for org in orgs.values()},
+        )
+        now = utcnow()
+        await seed_oncology_governance(world.sessions, cast, now)
+        await seed_oncology_portfolio(world.sessions, cast, now)
+
+    await alliance_with_portfolio("First")
+    await gql(client, token, "{ viewer { scopes } }")  # records the token's first use
+    with counting(engine) as one:
+        small = await gql(client, token, PORTFOLIO)
+    await alliance_with_portfolio("Second")
+    with counting(engine) as two:
+        large = await gql(client, token, PORTFOLIO)
+
+    assert "errors" not in small, small["errors"]
+    assert "errors" not in large, large["errors"]
+    plans = [p for e in large["data"]["alliances"]["edges"] for p in e["node"]["plans"]]
+    assert sum(len(p["contributions"]) for p in plans) >= 4
     assert len(two) == len(one), "\n".join(two)
