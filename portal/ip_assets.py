@@ -318,9 +318,9 @@ async def _resolve_audience(
             "a visibility committee needs visibility COMMITTEE", field="visibilityCommittee"
         )
     if audience.visibility is not Visibility.ORGANISATIONS and audience.organisation_slugs:
-        raise BadInput("organisations need visibility ORGANISATIONS", field="organisations")
+        raise BadInput("organisations need visibility ORGANISATIONS", field="audience")
     granted = await _current_members(
-        session, principal, alliance_id, audience.organisation_slugs, "organisations"
+        session, principal, alliance_id, audience.organisation_slugs, "audience"
     )
     return _ResolvedAudience(audience.visibility, audience.committee_id, granted)
 

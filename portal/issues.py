@@ -154,9 +154,9 @@ async def _audience(
     """The current member organisations named by ``slugs`` (each must be one)."""
     wanted = {slug.strip() for slug in slugs}
     if not wanted:
-        raise BadInput("name at least one member organisation", field="organisations")
+        raise BadInput("name at least one member organisation", field="audience")
     if len(wanted) > AUDIENCE_MAX:
-        raise BadInput(f"name at most {AUDIENCE_MAX} organisations", field="organisations")
+        raise BadInput(f"name at most {AUDIENCE_MAX} organisations", field="audience")
     members = {
         membership.organisation_id
         for membership in await session.scalars(
@@ -177,7 +177,7 @@ async def _audience(
         # unknown organisations and non-members read alike: existence is not revealed
         raise BadInput(
             f"not a member organisation of this alliance: {', '.join(missing)}",
-            field="organisations",
+            field="audience",
         )
     return set(found.values())
 
@@ -219,7 +219,7 @@ async def raise_issue(
             "a visibility committee needs visibility COMMITTEE", field="visibilityCommittee"
         )
     if visibility is not Visibility.ORGANISATIONS and organisation_slugs:
-        raise BadInput("organisations need visibility ORGANISATIONS", field="organisations")
+        raise BadInput("organisations need visibility ORGANISATIONS", field="audience")
     if visibility_committee_id is not None and visibility_committee_id != committee.id:
         audience_committee = await get_committee(
             session, principal, visibility_committee_id, field="visibilityCommittee"

@@ -378,17 +378,17 @@ async def _audience(
 ) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
     """The committee and the listed organisations of a new plan's audience, checked."""
     if audience.visibility is not Visibility.COMMITTEE and audience.committee_id is not None:
-        raise BadInput("only COMMITTEE visibility names a committee", field="committee")
+        raise BadInput("only COMMITTEE visibility names a committee", field="visibilityCommittee")
     if audience.visibility is not Visibility.ORGANISATIONS and audience.organisation_slugs:
         raise BadInput("only ORGANISATIONS visibility lists organisations", field="audience")
     if audience.visibility is Visibility.COMMITTEE:
         if audience.committee_id is None:
-            raise BadInput("COMMITTEE visibility names a committee", field="committee")
+            raise BadInput("COMMITTEE visibility names a committee", field="visibilityCommittee")
         committee = await governance.get_committee(
-            session, principal, audience.committee_id, field="committee"
+            session, principal, audience.committee_id, field="visibilityCommittee"
         )
         if committee.alliance_id != alliance_id:
-            raise BadInput("the committee is one of another alliance", field="committee")
+            raise BadInput("the committee is one of another alliance", field="visibilityCommittee")
         return committee.id, []
     if audience.visibility is Visibility.ORGANISATIONS:
         listed = await _member_ids(

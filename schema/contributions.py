@@ -31,7 +31,7 @@ from auth import policy
 from auth.principal import Principal
 from auth.scopes import Scope
 from db import portfolio
-from db.enums import ContributionKind, ContributionStatus, Visibility
+from db.enums import ContributionKind, ContributionStatus
 from db.governance import Seat, VisibilityGrant
 from db.models import utcnow
 from db.session import LockedSession
@@ -40,6 +40,7 @@ from portal.contributions import QuantityDimension, SummaryDimension, ValuationH
 from portal.errors import BadInput, DomainError, NotFound
 from schema.alliances import Alliance
 from schema.context import Info
+from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
@@ -69,16 +70,8 @@ for _enum, _name, _description in (
         "ContributionStatus",
         "PLEDGED → COMMITTED → DELIVERED, or WITHDRAWN from PLEDGED or COMMITTED.",
     ),
-    (
-        Visibility,
-        "Visibility",
-        "Who sees an object inside its alliance: every member (ALLIANCE), the "
-        "organisations seated on a named committee (COMMITTEE), or the listed member "
-        "organisations (ORGANISATIONS).",
-    ),
 ):
-    if not hasattr(_enum, "__strawberry_definition__"):  # shared with other areas
-        strawberry.enum(_enum, name=_name, description=_description)
+    strawberry.enum(_enum, name=_name, description=_description)
 strawberry.enum(
     ValuationHiddenReason,
     name="ValuationHiddenReason",

@@ -11,7 +11,6 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 
 from portal.errors import ErrorCode
 from portal.request_context import request_id
-from schema.errors import CodedError
 
 log = logging.getLogger("portal.graphql")
 
@@ -20,8 +19,9 @@ _TOO_COMPLEX = ("exceeds maximum operation depth", "aliases found. Allowed:")
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
+    # GraphQL's own errors (bad variables, our coded errors) are safe to show as they are
     original = error.original_error
-    return original is not None and not isinstance(original, CodedError)
+    return original is not None and not isinstance(original, GraphQLError)
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -17,12 +17,13 @@ from strawberry.dataloader import DataLoader
 from auth import policy
 from auth.scopes import Scope
 from db import governance, portfolio
-from db.enums import AccessRequestStatus, IpKind, Visibility
+from db.enums import AccessRequestStatus, IpKind
 from db.models import Organisation as OrganisationRow
 from db.models import utcnow
 from portal import ip_assets
 from portal.errors import BadInput, DomainError, NotFound
 from schema.context import Info
+from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
@@ -55,14 +56,6 @@ strawberry.enum(
     description="INCOMING: requests for assets your organisation owns. OUTGOING: requests "
     "your organisation made.",
 )
-if not hasattr(Visibility, "__strawberry_definition__"):  # shared with other areas
-    strawberry.enum(
-        Visibility,
-        name="Visibility",
-        description="Who sees an object inside its alliance: every member (ALLIANCE), the "
-        "organisations seated on a named committee (COMMITTEE), or the listed member "
-        "organisations (ORGANISATIONS).",
-    )
 
 CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
 
@@ -505,14 +498,14 @@ class RegisterIpAssetInput:
         default=Visibility.ALLIANCE,
         description="Who sees it besides the owners: ALLIANCE (default, every member), "
         "COMMITTEE (seat holders of visibilityCommittee) or ORGANISATIONS (those listed in "
-        "organisations).",
+        "audience).",
     )
     visibility_committee: strawberry.ID | None = strawberry.field(
         default=None,
         description="With visibility COMMITTEE (required then): a committee of the "
         "alliance. Not allowed otherwise.",
     )
-    organisations: list[str] | None = strawberry.field(
+    audience: list[str] | None = strawberry.field(
         default=None,
         description="With visibility ORGANISATIONS: slugs of the member organisations to "
         "share it with (none: the owners only). Not allowed otherwise.",
@@ -527,7 +520,7 @@ class RegisterIpAssetInput:
 @strawberry.input(
     description="Edit an IP asset. Any owner organisation, with ip:write; other members get "
     "FORBIDDEN. Omitted fields stay as they are. To change who sees it, send visibility "
-    "(with visibilityCommittee or organisations as it needs); an ORGANISATIONS audience "
+    "(with visibilityCommittee or audience as it needs); an ORGANISATIONS audience "
     "is replaced by the organisations listed."
 )
 class UpdateIpAssetInput:
@@ -544,7 +537,7 @@ class UpdateIpAssetInput:
     visibility_committee: strawberry.ID | None = strawberry.field(
         default=None, description="With visibility COMMITTEE (required then): the committee."
     )
-    organisations: list[str] | None = strawberry.field(
+    audience: list[str] | None = strawberry.field(
         default=None,
         description="With visibility ORGANISATIONS: slugs of the member organisations it is "
         "shared with; must include those it was already shared with.",
@@ -638,17 +631,17 @@ def _request_payload(
 def _audience(
     visibility: Visibility | None,
     committee: strawberry.ID | None,
-    organisations: list[str] | None,
+    audience: list[str] | None,
 ) -> ip_assets.Audience | None:
     """The audience an input asks for; None when it leaves visibility alone."""
     if visibility is None:
-        if committee is not None or organisations is not None:
+        if committee is not None or audience is not None:
             raise BadInput("send visibility to change who sees the asset", field="visibility")
         return None
     return ip_assets.Audience(
         visibility=visibility,
         committee_id=_optional_id(committee, "Committee", "visibilityCommittee"),
-        organisation_slugs=tuple(organisations or ()),
+        organisation_slugs=tuple(audience or ()),
     )
 
 
@@ -678,7 +671,7 @@ class Mutations:
         async def register() -> portfolio.IpAsset:
             alliance_id = expect_global_id(input.alliance, "Alliance", "alliance")
             plan_id = _optional_id(input.plan, "Plan", "plan")
-            audience = _audience(input.visibility, input.visibility_committee, input.organisations)
+            audience = _audience(input.visibility, input.visibility_committee, input.audience)
             return await ip_assets.register_ip_asset(
                 ctx.session,
                 ctx.principal,
@@ -705,7 +698,7 @@ class Mutations:
 
         async def update() -> portfolio.IpAsset:
             asset_id = expect_global_id(input.asset, "IpAsset", "asset")
-            audience = _audience(input.visibility, input.visibility_committee, input.organisations)
+            audience = _audience(input.visibility, input.visibility_committee, input.audience)
             return await ip_assets.update_ip_asset(
                 ctx.session,
                 ctx.principal,

@@ -16,11 +16,12 @@ from strawberry.dataloader import DataLoader
 from auth import policy
 from auth.scopes import Scope
 from db import governance
-from db.enums import IssueMoveKind, IssueSeverity, IssueStatus, Visibility
+from db.enums import IssueMoveKind, IssueSeverity, IssueStatus
 from db.models import utcnow
 from portal import issues
 from portal.errors import DomainError, NotFound
 from schema.context import Info
+from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import by_id_loader, grouped_loader
@@ -44,14 +45,6 @@ strawberry.enum(
     description="One step of an issue's history: raised, escalated by the holding "
     "committee's chair, escalated automatically when overdue, resolved.",
 )
-if not hasattr(Visibility, "__strawberry_definition__"):  # shared with other areas
-    strawberry.enum(
-        Visibility,
-        name="Visibility",
-        description="Who sees an object inside its alliance: every member (ALLIANCE), the "
-        "organisations seated on a named committee (COMMITTEE), or the listed member "
-        "organisations (ORGANISATIONS).",
-    )
 
 CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees")]
 
@@ -378,7 +371,7 @@ class RaiseIssueInput:
     visibility: Visibility = strawberry.field(
         default=Visibility.ALLIANCE,
         description="Who sees it: ALLIANCE (default, every member), COMMITTEE (seat holders "
-        "of visibilityCommittee) or ORGANISATIONS (those listed in organisations). Your "
+        "of visibilityCommittee) or ORGANISATIONS (those listed in audience). Your "
         "organisation and the holding committee's seat holders always see it.",
     )
     visibility_committee: strawberry.ID | None = strawberry.field(
@@ -386,7 +379,7 @@ class RaiseIssueInput:
         description="With visibility COMMITTEE: a committee of the alliance whose seat "
         "holders see the issue; the holding committee when omitted. Not allowed otherwise.",
     )
-    organisations: list[str] | None = strawberry.field(
+    audience: list[str] | None = strawberry.field(
         default=None,
         description="With visibility ORGANISATIONS (required then): slugs of the member "
         "organisations to share it with. Not allowed otherwise.",
@@ -469,7 +462,7 @@ class Mutations:
                 severity=input.severity,
                 visibility=input.visibility,
                 visibility_committee_id=visibility_committee_id,
-                organisation_slugs=input.organisations or (),
+                organisation_slugs=input.audience or (),
                 now=utcnow(),
             )
 

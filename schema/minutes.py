@@ -17,11 +17,12 @@ from strawberry.dataloader import DataLoader
 from auth import policy
 from auth.scopes import Scope
 from db import governance as db
-from db.enums import CredentialKind, MinutesStatus, SignatureMeaning, Visibility
+from db.enums import MinutesStatus, SignatureMeaning
 from db.models import utcnow
 from portal import minutes as domain
 from portal.errors import DomainError, ErrorCode
 from schema.context import Info
+from schema.enums import CredentialKind, Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import by_id_loader, grouped_loader
@@ -44,21 +45,6 @@ strawberry.enum(
     "by a seat holder, APPROVED by the chair, or APPROVED_TACITLY by the server when the "
     "objection period passed without an objection.",
 )
-if not hasattr(Visibility, "__strawberry_definition__"):  # shared with other areas
-    strawberry.enum(
-        Visibility,
-        name="Visibility",
-        description="Who in an alliance may see an object (SPEC §4): ALLIANCE (every member), "
-        "COMMITTEE (organisations holding a seat on the named committee) or ORGANISATIONS "
-        "(the listed member organisations).",
-    )
-if not hasattr(CredentialKind, "__strawberry_definition__"):  # the audit trail may share it
-    strawberry.enum(
-        CredentialKind,
-        name="CredentialKind",
-        description="How an act reached the portal: API_TOKEN (an organisation's token), "
-        "OPERATOR (the command line) or SYSTEM (the server's scheduled jobs).",
-    )
 
 MINUTES_BY_CREATION = Ordering("minutes_created", (db.Minutes.created_at, db.Minutes.id))
 MINUTES_BY_CREATION_DESC = Ordering(

@@ -32,13 +32,14 @@ from auth import policy
 from auth.scopes import Scope
 from db import governance
 from db import portfolio as db
-from db.enums import MilestoneKind, MilestoneStatus, PlanStatus, Visibility
+from db.enums import MilestoneKind, MilestoneStatus, PlanStatus
 from db.models import utcnow
 from db.session import LockedSession
 from portal import plans as domain
 from portal.errors import DomainError, NotFound
 from schema.alliances import Alliance
 from schema.context import Info
+from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
@@ -76,14 +77,6 @@ strawberry.enum(
     name="MilestoneStatus",
     description="PLANNED, IN_PROGRESS, DONE or CANCELLED.",
 )
-if not hasattr(Visibility, "__strawberry_definition__"):  # shared with other areas
-    strawberry.enum(
-        Visibility,
-        name="Visibility",
-        description="Who in an alliance may see an object (SPEC §4): ALLIANCE (every "
-        "member), COMMITTEE (organisations holding a seat on the named committee) or "
-        "ORGANISATIONS (the listed member organisations).",
-    )
 
 
 # --- loaders: every nested list costs one statement per level -------------------------------
@@ -491,7 +484,7 @@ class Plan(relay.Node):
         description="With visibility COMMITTEE, the committee whose seat holders see the "
         "plan; null otherwise."
     )
-    async def committee(
+    async def visibility_committee(
         self, info: Info
     ) -> Annotated[Committee, strawberry.lazy("schema.committees")] | None:
         if self.visibility_committee_id is None:
@@ -830,7 +823,7 @@ class CreatePlanInput:
         default=Visibility.ALLIANCE,
         description="Who may see it: ALLIANCE (the default), COMMITTEE or ORGANISATIONS.",
     )
-    committee: strawberry.ID | None = strawberry.field(
+    visibility_committee: strawberry.ID | None = strawberry.field(
         default=None, description="With COMMITTEE visibility only: the committee's ID."
     )
     audience: list[str] | None = strawberry.field(
@@ -1023,8 +1016,8 @@ class Mutations:
         async def create() -> db.Plan:
             alliance_id = expect_global_id(input.alliance, "Alliance", "alliance")
             committee_id = (
-                expect_global_id(input.committee, "Committee", "committee")
-                if input.committee is not None
+                expect_global_id(input.visibility_committee, "Committee", "visibilityCommittee")
+                if input.visibility_committee is not None
                 else None
             )
             return await domain.create_plan(

@@ -55,6 +55,26 @@ async def test_unexpected_errors_are_masked_logged_and_roll_back(
     assert listed["data"]["alliances"]["edges"] == []
 
 
+@pytest.mark.parametrize(
+    "variables",
+    [{"i": {"name": "x", "bogus": 1}}, {"i": {"name": 5}}, {"i": {}}, {}],
+    ids=["unknown-field", "wrong-type", "missing-field", "missing-variable"],
+)
+async def test_invalid_variables_are_bad_user_input_not_internal(
+    client: httpx.AsyncClient, world: World, variables: dict[str, object]
+) -> None:
+    org = await world.organisation()
+    token = await world.token(org)
+    body = await gql(
+        client,
+        token,
+        "mutation($i: CreateAllianceInput!) { createAlliance(input: $i) { userErrors { code } } }",
+        variables,
+    )
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert "Variable" in body["errors"][0]["message"]
+
+
 @pytest.mark.parametrize("secret", [DEVELOPMENT_TOKEN_SECRET, "too-short"])
 def test_production_refuses_development_secrets(secret: str) -> None:
     with pytest.raises(ValidationError, match="PORTAL_TOKEN_SECRET"):

@@ -278,8 +278,8 @@ async def test_plan_id_is_shown_only_to_those_who_see_the_plan(
 VISIBILITIES = {
     "for the alliance": {"visibility": "ALLIANCE"},
     "for the working group": {"visibility": "COMMITTEE"},
-    "for basel": {"visibility": "ORGANISATIONS", "organisations": ["basel"]},
-    "for the owners": {"visibility": "ORGANISATIONS", "organisations": []},
+    "for basel": {"visibility": "ORGANISATIONS", "audience": ["basel"]},
+    "for the owners": {"visibility": "ORGANISATIONS", "audience": []},
 }
 
 
@@ -418,20 +418,20 @@ async def test_filters_orderings_and_pages(client: httpx.AsyncClient, cast: Cast
             id="committee-of-an-alliance-not-seen",
         ),
         pytest.param(
-            {"organisations": ["basel"]},
-            "organisations",
+            {"audience": ["basel"]},
+            "audience",
             "BAD_USER_INPUT",
             id="organisations-without-organisations-visibility",
         ),
         pytest.param(
-            {"visibility": "ORGANISATIONS", "organisations": ["gdansk"]},
-            "organisations",
+            {"visibility": "ORGANISATIONS", "audience": ["gdansk"]},
+            "audience",
             "BAD_USER_INPUT",
             id="audience-not-a-member",
         ),
         pytest.param(
-            {"visibility": "ORGANISATIONS", "organisations": ["nobody-at-all"]},
-            "organisations",
+            {"visibility": "ORGANISATIONS", "audience": ["nobody-at-all"]},
+            "audience",
             "BAD_USER_INPUT",
             id="audience-unknown-like-non-member",
         ),
@@ -555,7 +555,7 @@ async def test_only_owners_edit_an_asset(
         cast,
         coOwners=["basel"],
         visibility="ORGANISATIONS",
-        organisations=["cairo"],
+        audience=["cairo"],
     )
     payload = await call(
         client,
@@ -616,7 +616,7 @@ async def test_a_stale_version_is_a_conflict(client: httpx.AsyncClient, cast: Ca
 
 
 async def test_changing_the_audience(client: httpx.AsyncClient, cast: Cast) -> None:
-    asset = await register(client, cast, visibility="ORGANISATIONS", organisations=["basel"])
+    asset = await register(client, cast, visibility="ORGANISATIONS", audience=["basel"])
     assert await listed(client, cast.tokens["cairo"], cast) == []
 
     widened = await call(
@@ -627,7 +627,7 @@ async def test_changing_the_audience(client: httpx.AsyncClient, cast: Cast) -> N
             "asset": asset["id"],
             "version": 1,
             "visibility": "ORGANISATIONS",
-            "organisations": ["basel", "cairo"],
+            "audience": ["basel", "cairo"],
         },
     )
     assert widened["userErrors"] == []
@@ -642,7 +642,7 @@ async def test_changing_the_audience(client: httpx.AsyncClient, cast: Cast) -> N
             "asset": asset["id"],
             "version": 2,
             "visibility": "ORGANISATIONS",
-            "organisations": ["basel"],
+            "audience": ["basel"],
         },
     )
     assert narrowed["userErrors"] == []
@@ -652,7 +652,7 @@ async def test_changing_the_audience(client: httpx.AsyncClient, cast: Cast) -> N
         client,
         cast.tokens["helix"],
         "updateIpAsset",
-        {"asset": asset["id"], "version": 3, "organisations": ["basel", "cairo", "dover"]},
+        {"asset": asset["id"], "version": 3, "audience": ["basel", "cairo", "dover"]},
     )
     assert error_code(without_visibility) == ("visibility", "BAD_USER_INPUT")
 
@@ -676,7 +676,7 @@ async def test_changing_the_audience(client: httpx.AsyncClient, cast: Cast) -> N
 
 async def test_adding_and_removing_owners(client: httpx.AsyncClient, cast: Cast) -> None:
     # owners only: an owner removed loses sight of the asset
-    asset = await register(client, cast, visibility="ORGANISATIONS", organisations=[])
+    asset = await register(client, cast, visibility="ORGANISATIONS", audience=[])
     ref = {"asset": asset["id"]}
 
     by_outsider = await call(
@@ -871,7 +871,7 @@ async def test_an_answer_needs_a_text(client: httpx.AsyncClient, cast: Cast) -> 
         pytest.param("gdansk", {}, "asset", "NOT_FOUND", id="non-member"),
         pytest.param(
             "dover",
-            {"visibility": "ORGANISATIONS", "organisations": ["cairo"]},
+            {"visibility": "ORGANISATIONS", "audience": ["cairo"]},
             "asset",
             "NOT_FOUND",
             id="member-outside-the-audience",

@@ -535,15 +535,15 @@ async def test_a_stale_version_conflicts_after_someone_else_moved_the_issue(cast
             {"visibility": "COMMITTEE", "visibilityCommittee": "OTHER-STEERING"},
             ("visibilityCommittee", "BAD_USER_INPUT"),
         ),
-        ({"organisations": ["cairo"]}, ("organisations", "BAD_USER_INPUT")),
-        ({"visibility": "ORGANISATIONS"}, ("organisations", "BAD_USER_INPUT")),
+        ({"audience": ["cairo"]}, ("audience", "BAD_USER_INPUT")),
+        ({"visibility": "ORGANISATIONS"}, ("audience", "BAD_USER_INPUT")),
         (
-            {"visibility": "ORGANISATIONS", "organisations": ["cairo", "gaia"]},
-            ("organisations", "BAD_USER_INPUT"),
+            {"visibility": "ORGANISATIONS", "audience": ["cairo", "gaia"]},
+            ("audience", "BAD_USER_INPUT"),
         ),
         (
-            {"visibility": "ORGANISATIONS", "organisations": ["nobody"]},
-            ("organisations", "BAD_USER_INPUT"),
+            {"visibility": "ORGANISATIONS", "audience": ["nobody"]},
+            ("audience", "BAD_USER_INPUT"),
         ),
     ],
 )
@@ -600,7 +600,7 @@ async def test_an_organisations_issue_is_seen_by_its_audience_the_raiser_and_the
 ) -> None:
     # raised by fjord (no seat), shared with basel and cairo, held by the working group
     raised = await cast.raise_(
-        "no-seat", visibility="ORGANISATIONS", organisations=["cairo", " cairo", "basel"]
+        "no-seat", visibility="ORGANISATIONS", audience=["cairo", " cairo", "basel"]
     )
     assert raised["visibility"] == "ORGANISATIONS"
     assert sorted(org["slug"] for org in raised["audience"]) == ["basel", "cairo", "fjord"]

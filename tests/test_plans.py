@@ -42,7 +42,7 @@ from tests.test_statement_counts import counting
 
 USER_ERRORS = "userErrors { field message code }"
 PLAN_FIELDS = """id title summary body status visibility version approvedVersion
-  approvedByDecision owner { slug } audience { slug } committee { id }"""
+  approvedByDecision owner { slug } audience { slug } visibilityCommittee { id }"""
 MILESTONE_FIELDS = """id kind title dueOn status overdue completedAt version
   responsibleOrganisation { slug }"""
 
@@ -246,7 +246,7 @@ class Cast:
             "visibility": visibility,
         }
         if visibility == "COMMITTEE":
-            arguments["committee"] = gid("Committee", self.group_id)
+            arguments["visibilityCommittee"] = gid("Committee", self.group_id)
         if visibility == "ORGANISATIONS":
             arguments["audience"] = [self.orgs["listed"].slug]
         result: dict[str, Any] = (await self.ok("owner", CREATE, **(arguments | input)))["plan"]
@@ -439,10 +439,10 @@ async def test_a_plan_shows_its_audience_and_committee(cast: Cast) -> None:
     for_all = await cast.plan()
 
     assert sorted(o["slug"] for o in by_organisations["audience"]) == ["listed", "owner"]
-    assert by_organisations["committee"] is None
-    assert by_committee["committee"] == {"id": gid("Committee", cast.group_id)}
+    assert by_organisations["visibilityCommittee"] is None
+    assert by_committee["visibilityCommittee"] == {"id": gid("Committee", cast.group_id)}
     assert by_committee["audience"] is None
-    assert (for_all["audience"], for_all["committee"], for_all["visibility"]) == (
+    assert (for_all["audience"], for_all["visibilityCommittee"], for_all["visibility"]) == (
         None,
         None,
         "ALLIANCE",
@@ -459,7 +459,7 @@ async def test_a_plan_shows_its_audience_and_committee(cast: Cast) -> None:
         "approvedByDecision": None,
         "owner": {"slug": "owner"},
         "audience": None,
-        "committee": None,
+        "visibilityCommittee": None,
     }
 
 
@@ -474,7 +474,7 @@ async def test_a_plan_shows_its_audience_and_committee(cast: Cast) -> None:
         ("read_only_token", {}, ("TOP", "FORBIDDEN")),
         ("owner", {"title": "   "}, ("BAD_USER_INPUT", "title")),
         ("owner", {"title": "x" * 201}, ("BAD_USER_INPUT", "title")),
-        ("owner", {"visibility": "COMMITTEE"}, ("BAD_USER_INPUT", "committee")),
+        ("owner", {"visibility": "COMMITTEE"}, ("BAD_USER_INPUT", "visibilityCommittee")),
         ("owner", {"audience": ["listed"]}, ("BAD_USER_INPUT", "audience")),
         (
             "owner",
@@ -512,10 +512,10 @@ async def test_a_committee_of_another_alliance_names_nothing(cast: Cast) -> None
         alliance=cast.alliance,
         title="Plan",
         visibility="COMMITTEE",
-        committee=gid("Committee", other_committee),
+        visibilityCommittee=gid("Committee", other_committee),
     )
 
-    assert refusal(body, CREATE) == ("BAD_USER_INPUT", "committee")
+    assert refusal(body, CREATE) == ("BAD_USER_INPUT", "visibilityCommittee")
 
 
 async def test_any_member_creates_a_plan_with_version_one(cast: Cast) -> None:
@@ -650,7 +650,7 @@ async def test_revisions_add_versions_and_the_diff_shows_what_changed(cast: Cast
         "approvedVersion": None,
         "approvedByDecision": None,
         "audience": None,
-        "committee": None,
+        "visibilityCommittee": None,
     }
     nothing = await cast.run("owner", REVISE, plan=plan["id"], version=3, summary="Find markers.")
     assert refusal(nothing, REVISE) == ("BAD_USER_INPUT", "plan")

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Alliance, ApiToken, AuditEntry, Event, Membership, User
-from db.tables import TENANT_TABLES
 from db.session import APP_ROLE, create_engine, make_sessionmaker, tenant_session
+from db.tables import TENANT_TABLES
 from tests.builders import World
 
 

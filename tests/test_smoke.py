@@ -3,7 +3,6 @@ from __future__ import annotations
 import httpx
 
 from auth.scopes import ALL_SCOPES
-
 from tests.builders import World, gql
 
 
