@@ -350,9 +350,7 @@ class Vote(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     alliance_id: Mapped[uuid.UUID] = alliance_fk()
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
-    seat_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("seats.id", ondelete="SET NULL")
-    )
+    seat_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"))
     """The seat it was cast through; null once that seat is given up (the vote stays)."""
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     choice: Mapped[VoteChoice] = mapped_column(text_enum(VoteChoice, "choice"))

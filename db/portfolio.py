@@ -66,9 +66,7 @@ class Plan(Base):
         server_default=PlanStatus.DRAFT.value,
     )
     visibility: Mapped[Visibility] = _visibility()
-    visibility_committee_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("committees.id")
-    )
+    visibility_committee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("committees.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     approved_version: Mapped[int | None] = mapped_column(Integer)
     approved_by_decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
@@ -109,9 +107,7 @@ class Milestone(Base):
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     kind: Mapped[MilestoneKind] = mapped_column(text_enum(MilestoneKind, "kind"))
     title: Mapped[str] = mapped_column(String(200))
-    responsible_organisation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id")
-    )
+    responsible_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     due_on: Mapped[dt.date]
     status: Mapped[MilestoneStatus] = mapped_column(
         text_enum(MilestoneStatus, "status"),
@@ -147,9 +143,7 @@ class Contribution(Base):
         server_default=ContributionStatus.PLEDGED.value,
     )
     visibility: Mapped[Visibility] = _visibility()
-    visibility_committee_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("committees.id")
-    )
+    visibility_committee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("committees.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = created_at()
 
@@ -209,9 +203,7 @@ class IpAsset(Base):
     licence_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"))
     visibility: Mapped[Visibility] = _visibility()
-    visibility_committee_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("committees.id")
-    )
+    visibility_committee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("committees.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = created_at()
 
@@ -272,5 +264,3 @@ class IdempotencyKey(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "operation", "key", name="uq_idempotency_keys_key"),
     )
-
-
