@@ -44,7 +44,7 @@ from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation
+from schema.organisations import Organisation, load_organisation, load_organisations
 from schema.pagination import Connection, Edge, Ordering, PageInfo, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -374,7 +374,7 @@ class Contribution(relay.Node):
     )
     async def audience(self, info: Info) -> list[Organisation]:
         grants = await _audience_of(info).load(uuid.UUID(self.db_id))
-        return [await load_organisation(info, grant.organisation_id) for grant in grants]
+        return await load_organisations(info, [grant.organisation_id for grant in grants])
 
     @strawberry.field(
         description="What the contribution is worth: an exact decimal amount and its ISO "

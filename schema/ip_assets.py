@@ -27,7 +27,7 @@ from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation
+from schema.organisations import Organisation, load_organisation, load_organisations
 from schema.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -223,12 +223,12 @@ class IpAsset(relay.Node):
         if self.visibility is not Visibility.ORGANISATIONS:
             return []
         grants = await _audience_of_asset(info).load(uuid.UUID(self.db_id))
-        return [await load_organisation(info, grant.organisation_id) for grant in grants]
+        return await load_organisations(info, [grant.organisation_id for grant in grants])
 
     @strawberry.field(description="The owner organisations, by name (at least one).")
     async def owners(self, info: Info) -> list[Organisation]:
         rows = await _owners_of_asset(info).load(uuid.UUID(self.db_id))
-        return [await load_organisation(info, row.organisation_id) for row in rows]
+        return await load_organisations(info, [row.organisation_id for row in rows])
 
     @strawberry.field(
         description="Access requests for this asset that your organisation is party to, "

@@ -25,7 +25,7 @@ from schema.enums import Visibility
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation
+from schema.organisations import Organisation, load_organisation, load_organisations
 from schema.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ class Issue(relay.Node):
     )
     async def audience(self, info: Info) -> list[Organisation]:
         grants = await _audience_of_issue(info).load(uuid.UUID(self.db_id))
-        return [await load_organisation(info, grant.organisation_id) for grant in grants]
+        return await load_organisations(info, [grant.organisation_id for grant in grants])
 
     @strawberry.field(description="The issue's history, oldest first: every move it made.")
     async def moves(self, info: Info) -> list[IssueMove]:

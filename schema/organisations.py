@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import strawberry
 from strawberry import relay
@@ -48,3 +48,14 @@ async def load_organisation(info: Info, organisation_id: uuid.UUID) -> Organisat
     if row is None:  # RLS and the policy agree a visible object's organisation is visible
         raise LookupError(f"organisation {organisation_id} is not visible")
     return Organisation.from_model(row)
+
+
+async def load_organisations(
+    info: Info, organisation_ids: Sequence[uuid.UUID]
+) -> list[Organisation]:
+    """Several visible organisations in one batch, in the order given."""
+    rows = await info.context.loaders.organisation_by_id.load_many(list(organisation_ids))
+    missing = [i for i, row in zip(organisation_ids, rows, strict=True) if row is None]
+    if missing:
+        raise LookupError(f"organisations {missing} are not visible")
+    return [Organisation.from_model(row) for row in rows if row is not None]
