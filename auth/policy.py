@@ -30,7 +30,7 @@ from db.governance import (
     Signature,
     VisibilityGrant,
 )
-from db.models import Alliance, ApiToken, Membership, Organisation
+from db.models import Alliance, ApiToken, Membership, Organisation, User
 from db.portfolio import (
     Contribution,
     ContributionStep,
@@ -103,6 +103,12 @@ def current_membership(
         Membership.organisation_id == organisation_id,
         Membership.left_at.is_(None),
     )
+
+
+def own_users(principal: Principal) -> Select[User]:
+    """The people of the principal's own organisation (other organisations' users are seen
+    only as seat representatives)."""
+    return select(User).where(User.organisation_id == principal.organisation_id)
 
 
 def own_membership(principal: Principal, alliance_id: uuid.UUID) -> Select[Membership]:

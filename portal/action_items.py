@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, not_, select
+from sqlalchemy import Select, and_, not_
 
 from auth import policy
 from auth.principal import Principal
@@ -91,10 +91,7 @@ async def _owner_user(
 ) -> uuid.UUID:
     """A user who may own an item of ``owner_organisation_id``. A principal knows only
     the people of its own organisation, so any other user is not found."""
-    # No policy selection covers users yet: a principal sees its own organisation's.
-    user = await session.scalar(
-        select(User).where(User.id == user_id, User.organisation_id == principal.organisation_id)
-    )
+    user = await session.scalar(policy.own_users(principal).where(User.id == user_id))
     if user is None:
         raise NotFound("no such user", field="ownerUser")
     if user.organisation_id != owner_organisation_id:

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case
 
 from auth import policy
 from auth.principal import Principal
@@ -505,9 +505,9 @@ async def set_seat_representatives(
     if wanted:
         found = set(
             await session.scalars(
-                select(User.id).where(
-                    User.id.in_(wanted), User.organisation_id == seat.organisation_id
-                )
+                policy.own_users(principal)
+                .where(User.id.in_(wanted), User.organisation_id == seat.organisation_id)
+                .with_only_columns(User.id)
             )
         )
         if len(found) != len(wanted):
