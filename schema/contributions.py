@@ -370,9 +370,11 @@ class Contribution(relay.Node):
 
     @strawberry.field(
         description="With visibility ORGANISATIONS: the member organisations it is shared "
-        "with (the contributor always among them); empty otherwise."
+        "with (the contributor always among them); null with any other visibility."
     )
-    async def audience(self, info: Info) -> list[Organisation]:
+    async def audience(self, info: Info) -> list[Organisation] | None:
+        if self.visibility is not Visibility.ORGANISATIONS:
+            return None
         grants = await _audience_of(info).load(uuid.UUID(self.db_id))
         return await load_organisations(info, [grant.organisation_id for grant in grants])
 

@@ -217,11 +217,11 @@ class IpAsset(relay.Node):
 
     @strawberry.field(
         description="With visibility ORGANISATIONS: the member organisations it is shared "
-        "with besides its owners (empty: the owners only). Empty for other visibilities."
+        "with besides its owners (empty: the owners only); null with any other visibility."
     )
-    async def audience(self, info: Info) -> list[Organisation]:
+    async def audience(self, info: Info) -> list[Organisation] | None:
         if self.visibility is not Visibility.ORGANISATIONS:
-            return []
+            return None
         grants = await _audience_of_asset(info).load(uuid.UUID(self.db_id))
         return await load_organisations(info, [grant.organisation_id for grant in grants])
 

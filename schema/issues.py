@@ -241,9 +241,11 @@ class Issue(relay.Node):
 
     @strawberry.field(
         description="With visibility ORGANISATIONS: the member organisations it is shared "
-        "with (the raising organisation always among them); empty otherwise."
+        "with (the raising organisation always among them); null with any other visibility."
     )
-    async def audience(self, info: Info) -> list[Organisation]:
+    async def audience(self, info: Info) -> list[Organisation] | None:
+        if self.visibility is not Visibility.ORGANISATIONS:
+            return None
         grants = await _audience_of_issue(info).load(uuid.UUID(self.db_id))
         return await load_organisations(info, [grant.organisation_id for grant in grants])
 
