@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
@@ -29,9 +29,11 @@ token_app = typer.Typer(
     help="API tokens of an organisation (operator commands).", no_args_is_help=True
 )
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail (operator commands).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(schema_app, name="schema")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
@@ -206,6 +208,30 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")
         typer.echo(f"no token {token_id}", err=True)
         raise typer.Exit(1)
     typer.echo("revoked")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check that every organisation's audit entries form an unbroken hash chain; exits 1
+    naming the first entry that does not follow from its predecessor."""
+    from portal.audit import verify_audit_trail
+
+    url, _ = database_url(get_settings())
+
+    async def verify() -> list[Any]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await verify_audit_trail(session)
+        finally:
+            await engine.dispose()
+
+    reports = asyncio.run(verify())
+    for report in reports:
+        state = "intact" if report.intact else f"BROKEN at entry {report.first_broken}"
+        typer.echo(f"{report.slug:<28} {report.entries:>6} entries  {state}")
+    if not all(report.intact for report in reports):
+        raise typer.Exit(1)
 
 
 @schema_app.command("export")
