@@ -84,7 +84,7 @@ class CoreQuery:
     )
 
 
-@strawberry.type
+@strawberry.type(description="Everything you can read: start from viewer, alliances or node.")
 class Query(
     CoreQuery,
     committees.Queries,
@@ -100,7 +100,10 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Every change: each takes one input and answers with the changed object and "
+    "userErrors; a mutation that fails changes nothing."
+)
 class Mutation(
     AllianceMutations,
     ApiTokenMutations,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 
@@ -16,7 +17,7 @@ from db.session import LockedSession
 from portal import alliances
 from schema.alliances import Alliance, Membership
 from schema.context import Info
-from schema.errors import UserError, guarded
+from schema.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.ids import expect_global_id
 
 
@@ -104,7 +105,9 @@ class MembershipPayload:
 class AllianceMutations:
     @strawberry.mutation(description="Found an alliance; your organisation becomes its lead.")
     async def create_alliance(
-        self, info: Info, input: CreateAllianceInput
+        self,
+        info: Info,
+        input: Annotated[CreateAllianceInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     ) -> CreateAlliancePayload:
         ctx = info.context
         charter = alliances.Charter(
@@ -127,7 +130,9 @@ class AllianceMutations:
     async def update_alliance_charter(
         self,
         info: Info,
-        input: UpdateAllianceCharterInput,
+        input: Annotated[
+            UpdateAllianceCharterInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> UpdateAllianceCharterPayload:
         ctx = info.context
         charter = alliances.Charter(
@@ -157,7 +162,11 @@ class AllianceMutations:
         )
 
     @strawberry.mutation(description="Admit an organisation to an alliance.")
-    async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:
+    async def add_member(
+        self,
+        info: Info,
+        input: Annotated[AddMemberInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MembershipPayload:
         ctx = info.context
 
         async def add() -> models.Membership:
@@ -174,19 +183,31 @@ class AllianceMutations:
         return _membership_payload(*await guarded(ctx.session, add))
 
     @strawberry.mutation(description="End another organisation's membership.")
-    async def remove_member(self, info: Info, input: RemoveMemberInput) -> MembershipPayload:
+    async def remove_member(
+        self,
+        info: Info,
+        input: Annotated[RemoveMemberInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MembershipPayload:
         return await _change_membership(
             info, input.membership, "Membership", "membership", alliances.remove_member
         )
 
     @strawberry.mutation(description="Hand the lead to another member.")
-    async def transfer_lead(self, info: Info, input: TransferLeadInput) -> MembershipPayload:
+    async def transfer_lead(
+        self,
+        info: Info,
+        input: Annotated[TransferLeadInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MembershipPayload:
         return await _change_membership(
             info, input.membership, "Membership", "membership", alliances.transfer_lead
         )
 
     @strawberry.mutation(description="Leave an alliance.")
-    async def leave_alliance(self, info: Info, input: LeaveAllianceInput) -> MembershipPayload:
+    async def leave_alliance(
+        self,
+        info: Info,
+        input: Annotated[LeaveAllianceInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MembershipPayload:
         return await _change_membership(
             info, input.alliance, "Alliance", "alliance", alliances.leave_alliance
         )

@@ -16,7 +16,7 @@ from db import models
 from portal import api_tokens
 from portal.errors import BadInput, DomainError
 from schema.context import Info
-from schema.errors import UserError, forbidden, guarded, top_level
+from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.pagination import Connection, Ordering, PageRequest, paginate
 
@@ -136,7 +136,7 @@ class ApiTokenMutations:
     async def create_api_token(
         self,
         info: Info,
-        input: CreateApiTokenInput,
+        input: Annotated[CreateApiTokenInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     ) -> CreateApiTokenPayload:
         ctx = info.context
 
@@ -165,7 +165,7 @@ class ApiTokenMutations:
     async def revoke_api_token(
         self,
         info: Info,
-        input: RevokeApiTokenInput,
+        input: Annotated[RevokeApiTokenInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     ) -> RevokeApiTokenPayload:
         ctx = info.context
 

@@ -41,7 +41,7 @@ from portal.errors import BadInput, DomainError, NotFound
 from schema.alliances import Alliance
 from schema.context import Info
 from schema.enums import Visibility
-from schema.errors import UserError, forbidden, guarded, top_level
+from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation, load_organisations
@@ -1008,7 +1008,11 @@ class Mutations:
         "organisation, with contributions:write; accepts an idempotency key."
     )
     async def record_contribution(
-        self, info: Info, input: RecordContributionInput
+        self,
+        info: Info,
+        input: Annotated[
+            RecordContributionInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> ContributionPayload:
         ctx = info.context
 
@@ -1047,7 +1051,11 @@ class Mutations:
         "organisation only, with contributions:write and the current version."
     )
     async def update_contribution(
-        self, info: Info, input: UpdateContributionInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateContributionInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> ContributionPayload:
         ctx = info.context
 
@@ -1080,7 +1088,11 @@ class Mutations:
         "contributions:write."
     )
     async def commit_contribution(
-        self, info: Info, input: CommitContributionInput
+        self,
+        info: Info,
+        input: Annotated[
+            CommitContributionInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> ContributionPayload:
         return await _transition(
             info, contributions.commit_contribution, input.contribution, input.version, input.note
@@ -1092,7 +1104,9 @@ class Mutations:
         "contributor. With contributions:write."
     )
     async def confirm_delivery(
-        self, info: Info, input: ConfirmDeliveryInput
+        self,
+        info: Info,
+        input: Annotated[ConfirmDeliveryInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     ) -> ContributionPayload:
         return await _transition(
             info, contributions.confirm_delivery, input.contribution, input.version, input.note
@@ -1103,7 +1117,11 @@ class Mutations:
         "with contributions:write."
     )
     async def withdraw_contribution(
-        self, info: Info, input: WithdrawContributionInput
+        self,
+        info: Info,
+        input: Annotated[
+            WithdrawContributionInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> ContributionPayload:
         return await _transition(
             info, contributions.withdraw_contribution, input.contribution, input.version, input.note

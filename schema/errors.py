@@ -24,6 +24,10 @@ class UserError:
     code: ErrorCode = strawberry.field(description="What went wrong, for programs.")
 
 
+INPUT_DESCRIPTION = "What to change; its type's description says who may do it and the rules."
+"""The description of every mutation's one ``input`` argument."""
+
+
 class CodedError(GraphQLError):
     """A top-level error that is safe to show: it carries ``extensions.code``."""
 

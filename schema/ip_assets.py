@@ -24,7 +24,7 @@ from portal import ip_assets
 from portal.errors import BadInput, DomainError, NotFound
 from schema.context import Info
 from schema.enums import Visibility
-from schema.errors import UserError, forbidden, guarded, top_level
+from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation, load_organisations
@@ -665,7 +665,11 @@ class Mutations:
         description="Register an IP asset. Any current member organisation, with ip:write; "
         "yours becomes an owner. Accepts an idempotency key."
     )
-    async def register_ip_asset(self, info: Info, input: RegisterIpAssetInput) -> IpAssetPayload:
+    async def register_ip_asset(
+        self,
+        info: Info,
+        input: Annotated[RegisterIpAssetInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IpAssetPayload:
         ctx = info.context
 
         async def register() -> portfolio.IpAsset:
@@ -693,7 +697,11 @@ class Mutations:
         description="Edit an IP asset's title, description, licence terms or visibility. "
         "Any owner organisation, with ip:write; optimistic concurrency on version."
     )
-    async def update_ip_asset(self, info: Info, input: UpdateIpAssetInput) -> IpAssetPayload:
+    async def update_ip_asset(
+        self,
+        info: Info,
+        input: Annotated[UpdateIpAssetInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IpAssetPayload:
         ctx = info.context
 
         async def update() -> portfolio.IpAsset:
@@ -716,7 +724,11 @@ class Mutations:
         description="Add a co-owner organisation to an IP asset. Any owner organisation, "
         "with ip:write; optimistic concurrency on version."
     )
-    async def add_ip_owner(self, info: Info, input: AddIpOwnerInput) -> IpAssetPayload:
+    async def add_ip_owner(
+        self,
+        info: Info,
+        input: Annotated[AddIpOwnerInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IpAssetPayload:
         ctx = info.context
 
         async def add() -> portfolio.IpAsset:
@@ -734,7 +746,11 @@ class Mutations:
         description="Remove an owner organisation from an IP asset. Any owner organisation, "
         "with ip:write; the last owner stays; optimistic concurrency on version."
     )
-    async def remove_ip_owner(self, info: Info, input: RemoveIpOwnerInput) -> IpAssetPayload:
+    async def remove_ip_owner(
+        self,
+        info: Info,
+        input: Annotated[RemoveIpOwnerInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IpAssetPayload:
         ctx = info.context
 
         async def remove() -> portfolio.IpAsset:
@@ -753,7 +769,9 @@ class Mutations:
         "current member organisation, with ip:write. Accepts an idempotency key."
     )
     async def request_ip_access(
-        self, info: Info, input: RequestIpAccessInput
+        self,
+        info: Info,
+        input: Annotated[RequestIpAccessInput, strawberry.argument(description=INPUT_DESCRIPTION)],
     ) -> IpAccessRequestPayload:
         ctx = info.context
 
@@ -774,7 +792,11 @@ class Mutations:
         "organisation of the asset except the requester, with ip:write."
     )
     async def answer_ip_access_request(
-        self, info: Info, input: AnswerIpAccessRequestInput
+        self,
+        info: Info,
+        input: Annotated[
+            AnswerIpAccessRequestInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> IpAccessRequestPayload:
         ctx = info.context
 
@@ -795,7 +817,11 @@ class Mutations:
         "with ip:write."
     )
     async def withdraw_ip_access_request(
-        self, info: Info, input: WithdrawIpAccessRequestInput
+        self,
+        info: Info,
+        input: Annotated[
+            WithdrawIpAccessRequestInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> IpAccessRequestPayload:
         ctx = info.context
 

@@ -22,7 +22,7 @@ from portal import issues
 from portal.errors import DomainError, NotFound
 from schema.context import Info
 from schema.enums import Visibility
-from schema.errors import UserError, forbidden, guarded, top_level
+from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation, load_organisations
@@ -443,7 +443,11 @@ class Mutations:
     @strawberry.mutation(
         description="Raise an issue. Any current member organisation, with governance:write."
     )
-    async def raise_issue(self, info: Info, input: RaiseIssueInput) -> IssuePayload:
+    async def raise_issue(
+        self,
+        info: Info,
+        input: Annotated[RaiseIssueInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IssuePayload:
         ctx = info.context
 
         async def raise_() -> governance.Issue:
@@ -474,7 +478,11 @@ class Mutations:
         description="Escalate an issue to the parent committee. The holding committee's "
         "chair only, with governance:write."
     )
-    async def escalate_issue(self, info: Info, input: EscalateIssueInput) -> IssuePayload:
+    async def escalate_issue(
+        self,
+        info: Info,
+        input: Annotated[EscalateIssueInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IssuePayload:
         ctx = info.context
 
         async def escalate() -> governance.Issue:
@@ -494,7 +502,11 @@ class Mutations:
         description="Resolve an issue with a resolution text. The holding committee's chair "
         "only, with governance:write."
     )
-    async def resolve_issue(self, info: Info, input: ResolveIssueInput) -> IssuePayload:
+    async def resolve_issue(
+        self,
+        info: Info,
+        input: Annotated[ResolveIssueInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> IssuePayload:
         ctx = info.context
 
         async def resolve() -> governance.Issue:

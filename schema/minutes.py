@@ -23,7 +23,7 @@ from portal import minutes as domain
 from portal.errors import DomainError, ErrorCode
 from schema.context import Info
 from schema.enums import CredentialKind, Visibility
-from schema.errors import UserError, forbidden, guarded, top_level
+from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation
@@ -561,7 +561,11 @@ def _minutes_id(value: strawberry.ID) -> uuid.UUID:
 @strawberry.type
 class Mutations:
     @strawberry.mutation(description="Draft the minutes of a meeting (the committee's secretary).")
-    async def draft_minutes(self, info: Info, input: DraftMinutesInput) -> MinutesPayload:
+    async def draft_minutes(
+        self,
+        info: Info,
+        input: Annotated[DraftMinutesInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MinutesPayload:
         ctx = info.context
 
         async def draft() -> db.Minutes:
@@ -580,7 +584,11 @@ class Mutations:
     @strawberry.mutation(
         description="Edit draft minutes with optimistic concurrency (the secretary)."
     )
-    async def edit_minutes(self, info: Info, input: EditMinutesInput) -> MinutesPayload:
+    async def edit_minutes(
+        self,
+        info: Info,
+        input: Annotated[EditMinutesInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MinutesPayload:
         ctx = info.context
 
         async def edit() -> db.Minutes:
@@ -596,7 +604,11 @@ class Mutations:
         return await _payload(info, edit)
 
     @strawberry.mutation(description="Circulate draft minutes to the seat holders (the secretary).")
-    async def circulate_minutes(self, info: Info, input: CirculateMinutesInput) -> MinutesPayload:
+    async def circulate_minutes(
+        self,
+        info: Info,
+        input: Annotated[CirculateMinutesInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MinutesPayload:
         ctx = info.context
 
         async def circulate() -> db.Minutes:
@@ -613,7 +625,11 @@ class Mutations:
     @strawberry.mutation(
         description="Object to circulated minutes, reopening them (any seat holder)."
     )
-    async def object_to_minutes(self, info: Info, input: ObjectToMinutesInput) -> MinutesPayload:
+    async def object_to_minutes(
+        self,
+        info: Info,
+        input: Annotated[ObjectToMinutesInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MinutesPayload:
         ctx = info.context
 
         async def object_() -> db.Minutes:
@@ -629,7 +645,11 @@ class Mutations:
         return await _payload(info, object_)
 
     @strawberry.mutation(description="Approve circulated minutes (the committee's chair).")
-    async def approve_minutes(self, info: Info, input: ApproveMinutesInput) -> MinutesPayload:
+    async def approve_minutes(
+        self,
+        info: Info,
+        input: Annotated[ApproveMinutesInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MinutesPayload:
         ctx = info.context
 
         async def approve() -> db.Minutes:

@@ -40,7 +40,7 @@ from portal.errors import DomainError, NotFound
 from schema.alliances import Alliance
 from schema.context import Info
 from schema.enums import Visibility
-from schema.errors import UserError, forbidden, guarded, top_level
+from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation
@@ -1010,7 +1010,11 @@ async def _transition(
 @strawberry.type
 class Mutations:
     @strawberry.mutation(description="Create a research plan (any member; you own it).")
-    async def create_plan(self, info: Info, input: CreatePlanInput) -> PlanPayload:
+    async def create_plan(
+        self,
+        info: Info,
+        input: Annotated[CreatePlanInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> PlanPayload:
         ctx = info.context
 
         async def create() -> db.Plan:
@@ -1035,7 +1039,11 @@ class Mutations:
         return await _plan_payload(info, create)
 
     @strawberry.mutation(description="Write a new version of a plan (the owner).")
-    async def revise_plan(self, info: Info, input: RevisePlanInput) -> PlanPayload:
+    async def revise_plan(
+        self,
+        info: Info,
+        input: Annotated[RevisePlanInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> PlanPayload:
         ctx = info.context
 
         async def revise() -> db.Plan:
@@ -1053,23 +1061,43 @@ class Mutations:
         return await _plan_payload(info, revise)
 
     @strawberry.mutation(description="Propose a draft plan for approval (the owner).")
-    async def propose_plan(self, info: Info, input: ProposePlanInput) -> PlanPayload:
+    async def propose_plan(
+        self,
+        info: Info,
+        input: Annotated[ProposePlanInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.propose_plan)
 
     @strawberry.mutation(description="Start work on an approved plan (the owner).")
-    async def activate_plan(self, info: Info, input: ActivatePlanInput) -> PlanPayload:
+    async def activate_plan(
+        self,
+        info: Info,
+        input: Annotated[ActivatePlanInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.activate_plan)
 
     @strawberry.mutation(description="Complete an active plan (the owner).")
-    async def complete_plan(self, info: Info, input: CompletePlanInput) -> PlanPayload:
+    async def complete_plan(
+        self,
+        info: Info,
+        input: Annotated[CompletePlanInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.complete_plan)
 
     @strawberry.mutation(description="Cancel a plan that is not finished (the owner).")
-    async def cancel_plan(self, info: Info, input: CancelPlanInput) -> PlanPayload:
+    async def cancel_plan(
+        self,
+        info: Info,
+        input: Annotated[CancelPlanInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.cancel_plan)
 
     @strawberry.mutation(description="Add a milestone or deliverable to a plan (the owner).")
-    async def add_milestone(self, info: Info, input: AddMilestoneInput) -> MilestonePayload:
+    async def add_milestone(
+        self,
+        info: Info,
+        input: Annotated[AddMilestoneInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MilestonePayload:
         ctx = info.context
 
         async def add() -> db.Milestone:
@@ -1088,7 +1116,11 @@ class Mutations:
         return await _milestone_payload(info, add)
 
     @strawberry.mutation(description="Change a milestone (the plan's owner).")
-    async def update_milestone(self, info: Info, input: UpdateMilestoneInput) -> MilestonePayload:
+    async def update_milestone(
+        self,
+        info: Info,
+        input: Annotated[UpdateMilestoneInput, strawberry.argument(description=INPUT_DESCRIPTION)],
+    ) -> MilestonePayload:
         ctx = info.context
 
         async def update() -> db.Milestone:
@@ -1115,7 +1147,11 @@ class Mutations:
         description="Set a milestone's status (the plan's owner or the responsible organisation)."
     )
     async def set_milestone_status(
-        self, info: Info, input: SetMilestoneStatusInput
+        self,
+        info: Info,
+        input: Annotated[
+            SetMilestoneStatusInput, strawberry.argument(description=INPUT_DESCRIPTION)
+        ],
     ) -> MilestonePayload:
         ctx = info.context
 

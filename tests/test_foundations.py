@@ -54,3 +54,28 @@ def test_membership_filters_are_written_only_in_the_policy() -> None:
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+def test_every_type_field_and_argument_is_documented() -> None:
+    """The schema's descriptions are the API's documentation, rules included."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+    )
+
+    schema = build_schema(Settings())._schema
+    missing = []
+    for name, kind in schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            missing += [] if kind.description else [name]
+            for field_name, field in kind.fields.items():
+                missing += [] if field.description else [f"{name}.{field_name}"]
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    missing += [] if arg.description else [f"{name}.{field_name}({arg_name})"]
+        elif isinstance(kind, GraphQLEnumType):
+            missing += [] if kind.description else [name]
+    assert missing == []
