@@ -202,7 +202,10 @@ class Attendance(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     alliance_id: Mapped[uuid.UUID] = alliance_fk()
     meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id", ondelete="CASCADE"))
+    seat_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("seats.id", ondelete="SET NULL"))
+    """The seat that attended; null once the seat is given up (the record stays)."""
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    """The organisation holding the seat at the meeting."""
     present: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 

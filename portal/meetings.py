@@ -459,6 +459,7 @@ async def record_attendance(
                 alliance_id=meeting.alliance_id,
                 meeting_id=meeting.id,
                 seat_id=entry.seat_id,
+                organisation_id=seats[entry.seat_id].organisation_id,
                 present=entry.present,
                 recorded_at=now,
             )

@@ -25,6 +25,7 @@ from schema.context import Info
 from schema.errors import UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import by_id_loader, grouped_loader
+from schema.organisations import Organisation, load_organisation
 from schema.pagination import Connection, Ordering, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -152,21 +153,33 @@ class AgendaItem(relay.Node):
 
 @strawberry.type(description="Whether a seat's organisation attended a meeting.")
 class Attendance:
-    seat_id: strawberry.Private[uuid.UUID]
+    seat_id: strawberry.Private[uuid.UUID | None]
+    organisation_id: strawberry.Private[uuid.UUID]
     present: bool = strawberry.field(description="It was represented at the meeting.")
     recorded_at: dt.datetime = strawberry.field(description="When this was last recorded.")
 
     @classmethod
     def from_model(cls, row: db.Attendance) -> Attendance:
-        return cls(seat_id=row.seat_id, present=row.present, recorded_at=row.recorded_at)
+        return cls(
+            seat_id=row.seat_id,
+            organisation_id=row.organisation_id,
+            present=row.present,
+            recorded_at=row.recorded_at,
+        )
 
-    @strawberry.field(description="The seat; null if it has been removed since.")
+    @strawberry.field(description="The seat; null if it has been given up since.")
     async def seat(
         self, info: Info
     ) -> Annotated[Seat, strawberry.lazy("schema.committees")] | None:
         from schema.committees import load_seat
 
-        return await load_seat(info, self.seat_id)
+        return None if self.seat_id is None else await load_seat(info, self.seat_id)
+
+    @strawberry.field(
+        description="The organisation that held the seat, kept after it leaves the alliance."
+    )
+    async def organisation(self, info: Info) -> Organisation:
+        return await load_organisation(info, self.organisation_id)
 
 
 @strawberry.type(

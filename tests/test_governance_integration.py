@@ -4,17 +4,18 @@ together and with membership."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import httpx
 from sqlalchemy import select
 
-from db.enums import DecisionProcedure, SeatRole, VoteChoice
-from db.governance import Seat, Vote
+from db.enums import DecisionProcedure, MeetingKind, SeatRole, VoteChoice
+from db.governance import Meeting, Seat, Vote
 from db.models import utcnow
 from db.session import tenant_session
-from portal import decisions
+from portal import decisions, meetings
 from portal.unit_of_work import Actor, act_as
-from tests.builders import World, gid, gql
+from tests.builders import Org, World, gid, gql
 
 REMOVE = """
 mutation($m: ID!) { removeMember(input: {membership: $m}) { userErrors { code message } } }
@@ -166,3 +167,66 @@ async def test_approving_a_stale_plan_version_is_refused(
     assert refused["data"]["closeDecision"]["decision"] is None
     still = await gql(client, token, PLAN_STATUS, {"id": plan["id"]})
     assert still["data"]["node"] == {"status": "DRAFT", "approvedVersion": None}
+
+
+async def test_attendance_stays_when_the_organisation_leaves(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lead, partner = await world.organisation("lead"), await world.organisation("partner")
+    alliance = await world.alliance(lead, partner)
+    steering = await world.steering(alliance)
+    partner_seat = await world.seat(steering, partner, SeatRole.SECRETARY)
+    lead_seat = await _seat_of(world, steering, lead)
+    started = utcnow() - dt.timedelta(days=1)
+    async with world.sessions() as session, session.begin():
+        act_as(session, Actor.operator(lead.id))
+        meeting = Meeting(
+            id=uuid.uuid4(),
+            alliance_id=alliance,
+            committee_id=steering,
+            title="Kick-off",
+            kind=MeetingKind.ORDINARY,
+            starts_at=started,
+            agenda_deadline=started,
+        )
+        session.add(meeting)
+    async with tenant_session(world.sessions, partner.id) as session, session.begin():
+        principal = world.principal(partner)
+        act_as(session, Actor.of(principal))
+        await meetings.record_attendance(
+            session,
+            principal,
+            meeting.id,
+            [
+                meetings.AttendanceEntry(partner_seat, True),
+                meetings.AttendanceEntry(lead_seat, False),
+            ],
+            now=utcnow(),
+        )
+
+    token = await world.token(lead)
+    membership = await world.membership_id(alliance, partner)
+    body = await gql(client, token, REMOVE, {"m": gid("Membership", membership)})
+    assert body == {"data": {"removeMember": {"userErrors": []}}}
+
+    listed = await gql(
+        client,
+        token,
+        "query($id: ID!) { node(id: $id) { ... on Meeting { attendance { present "
+        "seat { role } organisation { slug } } } } }",
+        {"id": gid("Meeting", meeting.id)},
+    )
+    attendance = {
+        a["organisation"]["slug"]: (a["present"], a["seat"])
+        for a in listed["data"]["node"]["attendance"]
+    }
+    assert attendance == {"partner": (True, None), "lead": (False, {"role": "CHAIR"})}
+
+
+async def _seat_of(world: World, committee_id: uuid.UUID, org: Org) -> uuid.UUID:
+    async with world.sessions() as session:
+        found = await session.scalar(
+            select(Seat.id).where(Seat.committee_id == committee_id, Seat.organisation_id == org.id)
+        )
+    assert found is not None
+    return found  # type: ignore[no-any-return]

@@ -962,11 +962,14 @@ async def test_meetings_with_agendas_and_attendance_in_constant_statements(
                 seat_roles = ("chair", "secretary", "member", "observer")
                 seats = seat_roles if n % 2 == 0 else ("steering",)
                 for role in seats[:items]:
+                    seat = await session.get(Seat, board.seats[role])
+                    assert seat is not None
                     session.add(
                         Attendance(
                             alliance_id=board.alliance_id,
                             meeting_id=meeting_id,
-                            seat_id=board.seats[role],
+                            seat_id=seat.id,
+                            organisation_id=seat.organisation_id,
                             present=True,
                         )
                     )
