@@ -17,6 +17,7 @@ All of them need a credential with ``governance:write`` to act (``governance:rea
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from auth import policy
 from auth.principal import Principal
@@ -38,10 +39,13 @@ from db.enums import (
     VoteChoice,
 )
 from db.governance import Committee, Decision, Meeting, Seat, Vote
-from db.session import LockedSession
+from db.session import LockedSession, tenant_session
 from portal import plans
 from portal.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.governance import get_committee, own_seat, require_seat, require_write
+from portal.jobs import Sessions, acting_for
+
+log = logging.getLogger("portal.decisions")
 
 PLAN_VERSION = "PlanVersion"
 """A decision about a plan version approves the plan when it passes (issue 4)."""
@@ -409,9 +413,9 @@ async def close_decision(
     chair only.
 
     A decision in a meeting closes when the chair says so. A written procedure closes at
-    its deadline; before it only once every voting seat has voted (CONFLICT otherwise).
-    Votes count as they were cast; the quorum is taken of the voting seats the committee
-    has when the decision closes.
+    its deadline (by itself, through ``close_due_written_decisions``); before it only once
+    every voting seat has voted (CONFLICT otherwise). Votes count as they were cast; the
+    quorum is taken of the voting seats the committee has when the decision closes.
     """
     require_write(principal)
     decision = await get_decision(session, principal, decision_id, for_update=True)
@@ -419,6 +423,17 @@ async def close_decision(
     await require_seat(session, principal, committee.id, SeatRole.CHAIR, action="close decisions")
     if decision.status is not DecisionStatus.OPEN:
         raise Conflict("the decision is already closed", field="decision")
+    return await _close(session, principal, decision, committee, now=now)
+
+
+async def _close(
+    session: LockedSession,
+    principal: Principal,
+    decision: Decision,
+    committee: Committee,
+    *,
+    now: dt.datetime,
+) -> Decision:
     voting_seats = await count_voting_seats(session, principal, committee.id)
     votes = await votes_of(session, principal, decision.id)
     if decision.closes_at is not None and now < decision.closes_at and len(votes) < voting_seats:
@@ -450,6 +465,45 @@ async def close_decision(
     return decision
 
 
+DUE_WRITTEN_DECISIONS = text("SELECT * FROM public.portal_written_decisions_due(:at)")
+
+
+async def close_due_written_decisions(sessions: Sessions, now: dt.datetime) -> int:
+    """The scheduled job: close every written procedure whose deadline is at or before
+    ``now``, acting for the committee's chair; returns how many it closed. Each decision is
+    locked and re-checked in its own transaction, so several server processes never close
+    one twice; one that cannot close (a plan revised since the vote) is left to the chair."""
+    async with tenant_session(sessions, None) as session, session.begin():
+        due = (await session.execute(DUE_WRITTEN_DECISIONS, {"at": now})).all()
+    closed = 0
+    for decision_id, alliance_id, organisation_id in due:
+        if organisation_id is None:
+            log.warning("written decision %s is due but its committee has no seats", decision_id)
+            continue
+        try:
+            async with acting_for(sessions, organisation_id) as (session, principal):
+                decision = await session.scalar(
+                    policy.alliance_records(principal, Decision)
+                    .where(Decision.id == decision_id)
+                    .with_for_update()
+                )
+                if (
+                    decision is None
+                    or decision.status is not DecisionStatus.OPEN
+                    or decision.closes_at is None
+                    or decision.closes_at > now
+                ):
+                    continue  # closed meanwhile, by the chair or another process
+                committee = await get_committee(session, principal, decision.committee_id)
+                await _close(session, principal, decision, committee, now=now)
+                closed += 1
+        except Exception:
+            log.exception(
+                "closing written decision %s (alliance %s) failed", decision_id, alliance_id
+            )
+    return closed
+
+
 __all__ = [
     "Ballot",
     "Result",
@@ -458,6 +512,7 @@ __all__ = [
     "approving_decision",
     "cast_vote",
     "close_decision",
+    "close_due_written_decisions",
     "compute_outcome",
     "count_voting_seats",
     "get_decision",

@@ -1,5 +1,6 @@
 """Scheduled governance procedures that run inside the server: tacit approval of minutes
-whose objection period has passed, and escalation of issues left unanswered too long.
+whose objection period has passed, escalation of issues left unanswered too long, and the
+closing of written procedures at their deadline.
 
 Every server process runs the loop; they cannot step on each other because each job handles
 one item per transaction, locks the item's row and re-checks its state first, so an item
@@ -49,10 +50,12 @@ async def acting_for(
 
 
 def registered_jobs() -> tuple[Job, ...]:
+    # imported here: the domain modules import this one for ``acting_for``
+    from portal.decisions import close_due_written_decisions
     from portal.issues import escalate_overdue_issues
     from portal.minutes import approve_due_minutes
 
-    return (approve_due_minutes, escalate_overdue_issues)
+    return (approve_due_minutes, escalate_overdue_issues, close_due_written_decisions)
 
 
 async def run_due_jobs(sessions: Sessions, now: dt.datetime) -> int:

@@ -9,11 +9,19 @@ import uuid
 import httpx
 from sqlalchemy import select
 
-from db.enums import DecisionProcedure, MeetingKind, SeatRole, VoteChoice
-from db.governance import Meeting, Seat, Vote
+from db.enums import (
+    DecisionOutcome,
+    DecisionProcedure,
+    DecisionStatus,
+    MeetingKind,
+    SeatRole,
+    VoteChoice,
+)
+from db.governance import Decision, Meeting, Seat, Vote
 from db.models import utcnow
 from db.session import tenant_session
 from portal import decisions, meetings
+from portal.jobs import run_due_jobs
 from portal.unit_of_work import Actor, act_as
 from tests.builders import Org, World, gid, gql
 
@@ -230,3 +238,37 @@ async def _seat_of(world: World, committee_id: uuid.UUID, org: Org) -> uuid.UUID
         )
     assert found is not None
     return found  # type: ignore[no-any-return]
+
+
+async def test_written_procedures_close_at_their_deadline(world: World) -> None:
+    lead, partner = await world.organisation("lead"), await world.organisation("partner")
+    alliance = await world.alliance(lead, partner)
+    steering = await world.steering(alliance)
+    await world.seat(steering, partner, SeatRole.MEMBER)
+    now = utcnow()
+    deadline = now + dt.timedelta(days=3)
+    async with tenant_session(world.sessions, lead.id) as session, session.begin():
+        principal = world.principal(lead)
+        act_as(session, Actor.of(principal))
+        written = await decisions.record_decision(
+            session,
+            principal,
+            steering,
+            text="Go",
+            procedure=DecisionProcedure.WRITTEN,
+            closes_at=deadline,
+            now=now,
+        )
+        await decisions.cast_vote(session, principal, written.id, choice=VoteChoice.FOR, now=now)
+
+    assert await run_due_jobs(world.sessions, deadline - dt.timedelta(seconds=1)) == 0
+    assert (await world.get(Decision, written.id)).status is DecisionStatus.OPEN
+    assert await run_due_jobs(world.sessions, deadline) == 1
+    closed = await world.get(Decision, written.id)
+    # one of two voting seats voted: half is below the two-thirds quorum
+    assert (closed.status, closed.outcome, closed.closed_at) == (
+        DecisionStatus.CLOSED,
+        DecisionOutcome.DEFERRED,
+        deadline,
+    )
+    assert await run_due_jobs(world.sessions, deadline + dt.timedelta(days=1)) == 0
