@@ -43,7 +43,7 @@ from schema.context import Info
 from schema.enums import Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
-from schema.loaders import by_id_loader, grouped_loader
+from schema.loaders import audience_grants, by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation, load_organisations
 from schema.pagination import Connection, Edge, Ordering, PageInfo, PageRequest, paginate
 
@@ -171,20 +171,9 @@ def _visible_plan(info: Info) -> DataLoader[uuid.UUID, portfolio.Plan | None]:
 
 
 def _audience_of(info: Info) -> DataLoader[uuid.UUID, list[VisibilityGrant]]:
-    ctx = info.context
-    visible = policy.visible_contributions(ctx.principal).with_only_columns(
-        portfolio.Contribution.id
-    )
-    return ctx.loaders.get(
-        "contribution_audience_by_contribution",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, VisibilityGrant).where(
-                VisibilityGrant.object_id.in_(visible)
-            ),
-            VisibilityGrant.object_id,
-            VisibilityGrant.organisation_id,
-        ),
+    visible = policy.visible_contributions(info.context.principal)
+    return audience_grants(
+        info.context.loaders, "contribution", visible.with_only_columns(portfolio.Contribution.id)
     )
 
 

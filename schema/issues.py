@@ -24,7 +24,7 @@ from schema.context import Info
 from schema.enums import Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
-from schema.loaders import by_id_loader, grouped_loader
+from schema.loaders import audience_grants, by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation, load_organisations
 from schema.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
 
@@ -81,17 +81,9 @@ def _moves_of_issue(info: Info) -> DataLoader[uuid.UUID, list[governance.IssueMo
 
 
 def _audience_of_issue(info: Info) -> DataLoader[uuid.UUID, list[governance.VisibilityGrant]]:
-    ctx = info.context
-    grant = governance.VisibilityGrant
-    visible = policy.visible_issues(ctx.principal).with_only_columns(governance.Issue.id)
-    return ctx.loaders.get(
-        "issue_audience_by_issue",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, grant).where(grant.object_id.in_(visible)),
-            grant.object_id,
-            grant.organisation_id,
-        ),
+    visible = policy.visible_issues(info.context.principal)
+    return audience_grants(
+        info.context.loaders, "issue", visible.with_only_columns(governance.Issue.id)
     )
 
 

@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from auth import policy
 from auth.principal import Principal
 from db.enums import MembershipRole
+from db.governance import VisibilityGrant
 from db.models import Alliance, ApiToken, Membership, Organisation
 from db.session import LockedSession
 from schema.pagination import Ordering, PageRequest, paginate_many
@@ -80,6 +81,25 @@ def grouped_loader(
         return [grouped.get(parent, []) for parent in parent_ids]
 
     return DataLoader(load_fn=load)
+
+
+def audience_grants(
+    loaders: Loaders, kind: str, visible_ids: Select[Any]
+) -> DataLoader[uuid.UUID, list[VisibilityGrant]]:
+    """Per object of ``kind``, the grants of its ORGANISATIONS audience, by organisation.
+    ``visible_ids`` selects the ids of the objects the principal may see (a policy
+    selection), so the grants of an object outside its view are never read."""
+    return loaders.get(
+        f"audience_grants_of_{kind}",
+        lambda: grouped_loader(
+            loaders.session,
+            policy.alliance_records(loaders.principal, VisibilityGrant).where(
+                VisibilityGrant.object_id.in_(visible_ids)
+            ),
+            VisibilityGrant.object_id,
+            VisibilityGrant.organisation_id,
+        ),
+    )
 
 
 class Loaders:

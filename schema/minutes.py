@@ -25,7 +25,7 @@ from schema.context import Info
 from schema.enums import CredentialKind, Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
-from schema.loaders import by_id_loader, grouped_loader
+from schema.loaders import audience_grants, by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation
 from schema.pagination import Connection, Ordering, PageRequest, paginate
 
@@ -100,16 +100,10 @@ def _signatures_by_minutes(info: Info) -> DataLoader[uuid.UUID, list[Any]]:
     )
 
 
-def _audience_by_minutes(info: Info) -> DataLoader[uuid.UUID, list[Any]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "minutes_audience_by_minutes",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, db.VisibilityGrant),
-            db.VisibilityGrant.object_id,
-            db.VisibilityGrant.organisation_id,
-        ),
+def _audience_by_minutes(info: Info) -> DataLoader[uuid.UUID, list[db.VisibilityGrant]]:
+    visible = policy.visible_minutes(info.context.principal)
+    return audience_grants(
+        info.context.loaders, "minutes", visible.with_only_columns(db.Minutes.id)
     )
 
 

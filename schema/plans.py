@@ -42,7 +42,7 @@ from schema.context import Info
 from schema.enums import Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
-from schema.loaders import by_id_loader, grouped_loader
+from schema.loaders import audience_grants, by_id_loader, grouped_loader
 from schema.organisations import Organisation, load_organisation
 from schema.pagination import (
     Connection,
@@ -156,16 +156,8 @@ def _milestones_by_plan(info: Info) -> DataLoader[uuid.UUID, list[db.Milestone]]
 
 
 def _audience_by_plan(info: Info) -> DataLoader[uuid.UUID, list[governance.VisibilityGrant]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "plan_audience_by_plan",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, governance.VisibilityGrant),
-            governance.VisibilityGrant.object_id,
-            governance.VisibilityGrant.organisation_id,
-        ),
-    )
+    visible = policy.visible_plans(info.context.principal)
+    return audience_grants(info.context.loaders, "plan", visible.with_only_columns(db.Plan.id))
 
 
 def _today() -> dt.date:
