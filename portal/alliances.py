@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import text
 
@@ -20,6 +20,7 @@ from db.governance import Committee, GovernanceRules, Seat, SeatRepresentative
 from db.models import Alliance, Membership, utcnow
 from db.session import LockedSession
 from portal.errors import BadInput, Conflict, Forbidden, NotFound
+from portal.idempotency import create_once
 
 NAME_MAX = 200
 STEERING_COMMITTEE = "Steering Committee"
@@ -79,10 +80,28 @@ async def _own_membership(
 
 
 async def create_alliance(
-    session: LockedSession, principal: Principal, charter: Charter
+    session: LockedSession,
+    principal: Principal,
+    charter: Charter,
+    *,
+    idempotency_key: str | None = None,
 ) -> Alliance:
-    """Found an alliance; the principal's organisation becomes its lead."""
+    """Found an alliance; the principal's organisation becomes its lead. With an
+    ``idempotency_key`` a replay returns the alliance founded first, and the same key with
+    another charter is refused (CONFLICT)."""
     policy.require_scope(principal, Scope.ALLIANCES_WRITE)
+    return await create_once(
+        session,
+        principal,
+        operation="createAlliance",
+        key=idempotency_key,
+        payload={field: str(value) for field, value in asdict(charter).items()},
+        create=lambda: _found(session, principal, charter),
+        load=lambda alliance_id: get_alliance(session, principal, alliance_id),
+    )
+
+
+async def _found(session: LockedSession, principal: Principal, charter: Charter) -> Alliance:
     if charter.name is None:
         raise BadInput("an alliance needs a name", field="name")
     _validate_charter(charter)

@@ -31,6 +31,12 @@ class CreateAllianceInput:
     vision: str = strawberry.field(default="", description="Where it wants to be.")
     starts_on: dt.date | None = strawberry.field(default=None, description="First day.")
     ends_on: dt.date | None = strawberry.field(default=None, description="Last day.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any string of yours (1-200 characters): a retry with the same key "
+        "returns the alliance founded first instead of founding another; the same key with "
+        "a different input is refused with CONFLICT.",
+    )
 
 
 @strawberry.type(description="Result of createAlliance.")
@@ -120,7 +126,9 @@ class AllianceMutations:
         )
         row, errors = await guarded(
             ctx.session,
-            lambda: alliances.create_alliance(ctx.session, ctx.principal, charter),
+            lambda: alliances.create_alliance(
+                ctx.session, ctx.principal, charter, idempotency_key=input.idempotency_key
+            ),
         )
         return CreateAlliancePayload(
             alliance=Alliance.from_model(row) if row else None, user_errors=errors
