@@ -27,7 +27,7 @@ from schema.enums import Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import audience_grants, by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation, load_organisations
+from schema.organisations import Organisation, load_audience, load_organisation, load_organisations
 from schema.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -212,10 +212,9 @@ class IpAsset(relay.Node):
         "with besides its owners (empty: the owners only); null with any other visibility."
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
-        if self.visibility is not Visibility.ORGANISATIONS:
-            return None
-        grants = await _audience_of_asset(info).load(uuid.UUID(self.db_id))
-        return await load_organisations(info, [grant.organisation_id for grant in grants])
+        return await load_audience(
+            info, _audience_of_asset(info), uuid.UUID(self.db_id), self.visibility
+        )
 
     @strawberry.field(description="The owner organisations, by name (at least one).")
     async def owners(self, info: Info) -> list[Organisation]:

@@ -25,7 +25,7 @@ from schema.enums import Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import audience_grants, by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation, load_organisations
+from schema.organisations import Organisation, load_audience, load_organisation
 from schema.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -236,10 +236,9 @@ class Issue(relay.Node):
         "with (the raising organisation always among them); null with any other visibility."
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
-        if self.visibility is not Visibility.ORGANISATIONS:
-            return None
-        grants = await _audience_of_issue(info).load(uuid.UUID(self.db_id))
-        return await load_organisations(info, [grant.organisation_id for grant in grants])
+        return await load_audience(
+            info, _audience_of_issue(info), uuid.UUID(self.db_id), self.visibility
+        )
 
     @strawberry.field(description="The issue's history, oldest first: every move it made.")
     async def moves(self, info: Info) -> list[IssueMove]:

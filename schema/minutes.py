@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 import uuid
@@ -26,7 +25,7 @@ from schema.enums import CredentialKind, Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id
 from schema.loaders import audience_grants, by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation
+from schema.organisations import Organisation, load_audience, load_organisation
 from schema.pagination import Connection, Ordering, PageRequest, paginate
 
 if TYPE_CHECKING:
@@ -261,13 +260,8 @@ class Minutes(relay.Node):
         "minutes; null with any other visibility."
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
-        if self.visibility is not Visibility.ORGANISATIONS:
-            return None
-        grants = await _audience_by_minutes(info).load(self.minutes_id)
-        return list(
-            await asyncio.gather(
-                *(load_organisation(info, grant.organisation_id) for grant in grants)
-            )
+        return await load_audience(
+            info, _audience_by_minutes(info), self.minutes_id, self.visibility
         )
 
     @strawberry.field(description="The meeting these are the minutes of.")

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from db import models
-from db.enums import OrganisationKind
+from db.enums import OrganisationKind, Visibility
+from db.governance import VisibilityGrant
 from schema.context import Info
 
 strawberry.enum(OrganisationKind, name="OrganisationKind", description="What kind of body it is.")
@@ -59,3 +61,17 @@ async def load_organisations(
     if missing:
         raise LookupError(f"organisations {missing} are not visible")
     return [Organisation.from_model(row) for row in rows if row is not None]
+
+
+async def load_audience(
+    info: Info,
+    grants: DataLoader[uuid.UUID, list[VisibilityGrant]],
+    object_id: uuid.UUID,
+    visibility: Visibility,
+) -> list[Organisation] | None:
+    """The organisations an ORGANISATIONS audience lists, in one batch; None for any other
+    visibility (the audience is then a committee or the whole alliance)."""
+    if visibility is not Visibility.ORGANISATIONS:
+        return None
+    listed = await grants.load(object_id)
+    return await load_organisations(info, [grant.organisation_id for grant in listed])

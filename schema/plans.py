@@ -14,7 +14,6 @@ Who may do what:
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import enum
 import uuid
@@ -43,7 +42,7 @@ from schema.enums import Visibility
 from schema.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
 from schema.ids import expect_global_id, to_global_id
 from schema.loaders import audience_grants, by_id_loader, grouped_loader
-from schema.organisations import Organisation, load_organisation
+from schema.organisations import Organisation, load_audience, load_organisation
 from schema.pagination import (
     Connection,
     Edge,
@@ -490,15 +489,7 @@ class Plan(relay.Node):
         "(the owner among them); null with any other visibility."
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
-        if self.visibility is not Visibility.ORGANISATIONS:
-            return None
-        grants = await _audience_by_plan(info).load(self.plan_id)
-        # gathered, so the organisations load in one batch
-        return list(
-            await asyncio.gather(
-                *(load_organisation(info, grant.organisation_id) for grant in grants)
-            )
-        )
+        return await load_audience(info, _audience_by_plan(info), self.plan_id, self.visibility)
 
     @strawberry.field(
         description="The ID of the committee decision that approved approvedVersion; null "
