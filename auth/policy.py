@@ -105,6 +105,15 @@ def current_membership(
     )
 
 
+def current_member_ids(principal: Principal, alliance_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The organisations that are current members of an alliance the principal can see."""
+    return (
+        visible_memberships(principal, include_former=False)
+        .where(Membership.alliance_id == alliance_id)
+        .with_only_columns(Membership.organisation_id)
+    )
+
+
 def own_users(principal: Principal) -> Select[User]:
     """The people of the principal's own organisation (other organisations' users are seen
     only as seat representatives)."""

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
@@ -71,33 +71,37 @@ class LockedSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self.lock = asyncio.Lock()
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self.lock:
-            return await super().execute(*args, **kwargs)
+    # The overrides only add the lock; under TYPE_CHECKING they are left out so type
+    # checkers see AsyncSession's own, precise signatures.
+    if not TYPE_CHECKING:
 
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self.lock:
-            return await super().scalar(*args, **kwargs)
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:
+            async with self.lock:
+                return await super().execute(*args, **kwargs)
 
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self.lock:
-            return await super().get(*args, **kwargs)
+        async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+            async with self.lock:
+                return await super().scalar(*args, **kwargs)
 
-    async def flush(self, objects: Sequence[Any] | None = None) -> None:
-        async with self.lock:
-            await super().flush(objects)
+        async def get(self, *args: Any, **kwargs: Any) -> Any:
+            async with self.lock:
+                return await super().get(*args, **kwargs)
 
-    async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self.lock:
-            await super().refresh(*args, **kwargs)
+        async def flush(self, objects: Sequence[Any] | None = None) -> None:
+            async with self.lock:
+                await super().flush(objects)
 
-    async def commit(self) -> None:
-        async with self.lock:
-            await super().commit()
+        async def refresh(self, *args: Any, **kwargs: Any) -> None:
+            async with self.lock:
+                await super().refresh(*args, **kwargs)
 
-    async def rollback(self) -> None:
-        async with self.lock:
-            await super().rollback()
+        async def commit(self) -> None:
+            async with self.lock:
+                await super().commit()
+
+        async def rollback(self) -> None:
+            async with self.lock:
+                await super().rollback()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[LockedSession]:

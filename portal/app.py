@@ -27,11 +27,11 @@ from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from auth.authenticate import authenticate_api_token
 from auth.principal import Principal
 from db.models import ApiToken, utcnow
+from db.request_context import request_id
 from db.session import LockedSession, make_sessionmaker, tenant_session
+from db.unit_of_work import Actor, act_as
 from portal.jobs import run_forever
-from portal.request_context import request_id
 from portal.settings import Settings
-from portal.unit_of_work import Actor, act_as
 from schema import build_schema
 from schema.context import Context
 from schema.loaders import Loaders

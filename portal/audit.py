@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEntry, Organisation
-from portal.unit_of_work import verify_chain
+from db.unit_of_work import verify_chain
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from auth.scopes import ALL_SCOPES, parse_scopes
 from db.models import ApiToken, Organisation, utcnow
 from db.session import create_engine, make_sessionmaker
-from portal.api_tokens import issue_token
+from db.unit_of_work import Actor, act_as
+from portal.api_tokens.service import issue_token
 from portal.database import database_url, migrate
 from portal.settings import get_settings
-from portal.unit_of_work import Actor, act_as
 
 app = typer.Typer(
     help="Alliance Portal: the shared backend of research alliances.",

@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from portal.request_context import request_id
+from db.request_context import request_id
 
 
 class JsonFormatter(logging.Formatter):

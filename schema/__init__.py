@@ -19,24 +19,22 @@ from strawberry.schema.config import StrawberryConfig
 from auth import policy
 from db import models
 from portal.settings import Settings
-from schema import (
-    action_items,
-    committees,
-    contributions,
-    decisions,
-    ip_assets,
-    issues,
-    meetings,
-    minutes,
-    plans,
-)
-from schema.alliance_mutations import AllianceMutations
-from schema.alliances import Alliance, resolve_alliance, resolve_alliances
-from schema.api_tokens import ApiToken, ApiTokenMutations, resolve_api_tokens
+from schema.action_items import types as action_items
+from schema.alliances.mutations import AllianceMutations
+from schema.alliances.types import Alliance, resolve_alliance, resolve_alliances
+from schema.api_tokens.types import ApiToken, ApiTokenMutations, resolve_api_tokens
+from schema.committees import types as committees
 from schema.context import Info
-from schema.extensions import ErrorCodes, MaskUnexpectedErrors
-from schema.organisations import Organisation
-from schema.pagination import Connection
+from schema.contributions import types as contributions
+from schema.decisions import types as decisions
+from schema.ip_assets import types as ip_assets
+from schema.issues import types as issues
+from schema.kernel.extensions import ErrorCodes, MaskUnexpectedErrors
+from schema.kernel.pagination import Connection
+from schema.meetings import types as meetings
+from schema.minutes import types as minutes
+from schema.organisations.types import Organisation
+from schema.plans import types as plans
 from schema.registry import NODE_TYPES
 from schema.viewer import Viewer, resolve_node, resolve_nodes, resolve_viewer
 

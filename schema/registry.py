@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from schema import (
-    action_items,
-    committees,
-    contributions,
-    decisions,
-    ip_assets,
-    issues,
-    meetings,
-    minutes,
-    plans,
-)
-from schema.alliances import Alliance, Membership
-from schema.api_tokens import ApiToken
-from schema.organisations import Organisation
+from schema.action_items import types as action_items
+from schema.alliances.types import Alliance, Membership
+from schema.api_tokens.types import ApiToken
+from schema.committees import types as committees
+from schema.contributions import types as contributions
+from schema.decisions import types as decisions
+from schema.ip_assets import types as ip_assets
+from schema.issues import types as issues
+from schema.meetings import types as meetings
+from schema.minutes import types as minutes
+from schema.organisations.types import Organisation
+from schema.plans import types as plans
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
     "Organisation": Organisation,

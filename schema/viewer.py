@@ -9,11 +9,11 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 from schema.context import Info
-from schema.errors import top_level
-from schema.ids import parse_global_id
-from schema.organisations import Organisation, load_organisation
+from schema.kernel.errors import top_level
+from schema.kernel.ids import parse_global_id
+from schema.organisations.types import Organisation, load_organisation
 
 
 @strawberry.type(description="The caller: its organisation, user and credential's scopes.")

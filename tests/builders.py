@@ -27,9 +27,9 @@ from db.enums import (
 from db.governance import Committee, Seat
 from db.models import Alliance, Membership, Organisation, User, utcnow
 from db.session import LockedSession, tenant_session
-from portal import alliances
-from portal.api_tokens import issue_token
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
+from portal.alliances import service as alliances
+from portal.api_tokens.service import issue_token
 
 
 @dataclass

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.enums import ActionItemStatus, MeetingStatus, UserRole
 from db.governance import ActionItem
 from db.models import utcnow
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
 from tests.builders import World, gid, gql
 from tests.test_meetings import (
     ROLES,

@@ -31,7 +31,7 @@ from db.governance import (
     Vote,
 )
 from db.models import AuditEntry, Event
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
 from tests.builders import Org, World, gid, gql
 
 USER_ERRORS = "userErrors { field message code }"

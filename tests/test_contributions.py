@@ -48,10 +48,10 @@ from db.portfolio import (
     Plan,
 )
 from db.session import LockedSession, tenant_session
-from portal import contributions
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
+from portal.contributions import service as contributions
 from schema.context import Info
-from schema.contributions import load_contributions_of_plan
+from schema.contributions.types import load_contributions_of_plan
 from schema.loaders import Loaders
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting

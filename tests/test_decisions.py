@@ -37,10 +37,10 @@ from db.enums import (
 from db.governance import Committee, Decision, Meeting, Vote
 from db.models import AuditEntry, utcnow
 from db.session import tenant_session
-from portal import decisions
-from portal.decisions import Ballot
-from portal.unit_of_work import Actor, act_as
-from schema.decisions import load_decisions_of_meeting
+from db.unit_of_work import Actor, act_as
+from portal.decisions import service as decisions
+from portal.decisions.service import Ballot
+from schema.decisions.types import load_decisions_of_meeting
 from schema.loaders import Loaders
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import AuditEntry, Event
 from db.tables import Base
+from db.unit_of_work import TRACKED
 from portal.settings import Settings
-from portal.unit_of_work import TRACKED
 from schema import build_schema
 
 ROOT = Path(__file__).parent.parent

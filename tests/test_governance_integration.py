@@ -20,9 +20,10 @@ from db.enums import (
 from db.governance import Decision, Meeting, Seat, Vote
 from db.models import utcnow
 from db.session import tenant_session
-from portal import decisions, meetings
+from db.unit_of_work import Actor, act_as
+from portal.decisions import service as decisions
 from portal.jobs import run_due_jobs
-from portal.unit_of_work import Actor, act_as
+from portal.meetings import service as meetings
 from tests.builders import Org, World, gid, gql
 
 REMOVE = """

@@ -25,8 +25,8 @@ from db.governance import VisibilityGrant
 from db.models import AuditEntry
 from db.portfolio import IdempotencyKey, IpAccessRequest, IpAsset, IpAssetOwner, Plan
 from db.session import tenant_session
-from portal import ip_assets
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
+from portal.ip_assets import service as ip_assets
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting
 

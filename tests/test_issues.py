@@ -39,8 +39,8 @@ from db.enums import (
 from db.governance import Issue, IssueMove, VisibilityGrant
 from db.models import AuditEntry, Event, utcnow
 from db.session import LockedSession, tenant_session
-from portal import issues
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
+from portal.issues import service as issues
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting
 

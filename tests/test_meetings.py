@@ -25,7 +25,7 @@ from auth.scopes import Scope
 from db.enums import AgendaItemKind, MeetingKind, MeetingStatus, SeatRole, UserRole
 from db.governance import AgendaItem, Attendance, GovernanceRules, Meeting, Seat
 from db.models import AuditEntry, utcnow
-from portal.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting
 

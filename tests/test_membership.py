@@ -21,7 +21,7 @@ from strawberry import relay
 from db.enums import CredentialKind, UserRole
 from db.models import ApiToken, AuditEntry, Event, Membership
 from db.session import tenant_session
-from portal.unit_of_work import verify_chain
+from db.unit_of_work import verify_chain
 from tests.builders import Org, World, gid, gql
 
 USER_ERRORS = "userErrors { field message code }"

@@ -47,10 +47,10 @@ from db.governance import (
 )
 from db.models import ApiToken, AuditEntry, Event, utcnow
 from db.session import LockedSession, tenant_session
-from portal import minutes as domain
+from db.unit_of_work import Actor, act_as
 from portal.jobs import run_due_jobs
-from portal.minutes import approve_due_minutes
-from portal.unit_of_work import Actor, act_as
+from portal.minutes import service as domain
+from portal.minutes.jobs import approve_due_minutes
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting
 

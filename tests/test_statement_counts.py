@@ -10,8 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import utcnow
-from portal.demo_governance import Cast, seed_oncology_governance
-from portal.demo_portfolio import seed_oncology_portfolio
+from portal.demo.governance import Cast, seed_oncology_governance
+from portal.demo.portfolio import seed_oncology_portfolio
 from tests.builders import World, gql
 
 DEEP = """

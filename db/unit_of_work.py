@@ -1,0 +1,281 @@
+"""The one mechanism that records every change: an outbox event and an audit entry.
+
+Domain functions only change models and flush. After each flush of a session, this module
+writes, in the same transaction, one ``Event`` (ids only, for live feeds) and one
+``AuditEntry`` (who, through which credential, what changed) per inserted, updated or
+deleted object. A tracked change without an actor is a programming error and fails the
+flush, so nothing reaches the database unrecorded.
+
+Writers take one transaction-scoped advisory lock before appending: event positions are
+then assigned in commit order (a reader resuming from position N never misses a row that
+commits later with a smaller number), and each organisation's audit hash chain is extended
+by one writer at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy.orm import Session, UOWTransaction
+
+from db import governance, portfolio
+from db.enums import CredentialKind
+from db.models import (
+    Alliance,
+    ApiToken,
+    AuditEntry,
+    Base,
+    Event,
+    Membership,
+    Organisation,
+    User,
+    utcnow,
+)
+from db.request_context import request_id
+
+_APPEND_LOCK = 7_326_412
+
+
+class Credentialed(Protocol):
+    """Anything acting through a credential (``auth.principal.Principal`` is one); the
+    storage layer needs only these four facts about it."""
+
+    @property
+    def organisation_id(self) -> uuid.UUID: ...
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def credential_kind(self) -> CredentialKind: ...
+    @property
+    def credential_id(self) -> uuid.UUID | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is changing things: a principal, or an operator acting for an organisation."""
+
+    organisation_id: uuid.UUID
+    user_id: uuid.UUID | None
+    credential_kind: CredentialKind
+    credential_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, principal: Credentialed) -> Actor:
+        return cls(
+            principal.organisation_id,
+            principal.user_id,
+            principal.credential_kind,
+            principal.credential_id,
+        )
+
+    @classmethod
+    def operator(cls, organisation_id: uuid.UUID) -> Actor:
+        """The command line, acting for ``organisation_id``."""
+        return cls(organisation_id, None, CredentialKind.OPERATOR, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    object_type: str
+    alliance_of: Callable[[Any], uuid.UUID | None]
+    redacted: frozenset[str] = frozenset()
+
+
+TRACKED: dict[type[Base], Tracked] = {
+    Organisation: Tracked("Organisation", lambda _: None),
+    User: Tracked("User", lambda _: None),
+    Alliance: Tracked("Alliance", lambda alliance: alliance.id),
+    Membership: Tracked("Membership", lambda membership: membership.alliance_id),
+    ApiToken: Tracked("ApiToken", lambda _: None, redacted=frozenset({"token_hash"})),
+    # bookkeeping of a create mutation; the object it created is recorded in its own right
+    portfolio.IdempotencyKey: Tracked(
+        "IdempotencyKey", lambda _: None, redacted=frozenset({"input_hash"})
+    ),
+    **{
+        model: Tracked(model.__name__, lambda row: row.alliance_id)
+        for model in (
+            governance.GovernanceRules,
+            governance.Committee,
+            governance.Seat,
+            governance.SeatRepresentative,
+            governance.Meeting,
+            governance.AgendaItem,
+            governance.Attendance,
+            governance.VisibilityGrant,
+            governance.Minutes,
+            governance.MinutesVersion,
+            governance.Signature,
+            governance.Decision,
+            governance.Vote,
+            governance.ActionItem,
+            governance.Issue,
+            governance.IssueMove,
+            portfolio.Plan,
+            portfolio.PlanVersion,
+            portfolio.Milestone,
+            portfolio.Contribution,
+            portfolio.ContributionValuation,
+            portfolio.ContributionStep,
+            portfolio.IpAsset,
+            portfolio.IpAssetOwner,
+            portfolio.IpAccessRequest,
+        )
+    },
+}
+"""Every model a tenant can change. Adding a model means adding it here (a test checks)."""
+
+_APPEND_ONLY = (Event, AuditEntry)
+
+
+def act_as(session: Session | Any, actor: Actor) -> None:
+    """Attribute every change this session flushes from now on to ``actor``."""
+    target = session.sync_session if hasattr(session, "sync_session") else session
+    target.info["actor"] = actor
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _change_of(obj: Base, verb: str, tracked: Tracked) -> dict[str, Any]:
+    state = inspect(obj)
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if verb == "created":
+            if key in state.dict:
+                changes[key] = "[redacted]" if key in tracked.redacted else _plain(state.dict[key])
+            continue
+        history = state.attrs[key].history
+        if verb == "updated" and not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if key in tracked.redacted:
+            before, after = "[redacted]", "[redacted]"
+        changes[key] = {"from": _plain(before), "to": _plain(after)}
+    return changes
+
+
+def _entry_hash(previous: bytes | None, entry: dict[str, Any]) -> bytes:
+    canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((previous or b"") + canonical.encode()).digest()
+
+
+def audit_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields an audit entry's hash covers (shared with the verifier)."""
+    return {
+        key: _plain(row[key])
+        for key in (
+            "organisation_id",
+            "user_id",
+            "credential_kind",
+            "credential_id",
+            "action",
+            "object_type",
+            "object_id",
+            "alliance_id",
+            "request_id",
+            "changes",
+            "occurred_at",
+        )
+    }
+
+
+def verify_chain(entries: list[dict[str, Any]]) -> int | None:
+    """The id of the first entry whose hash does not follow from its predecessor, if any."""
+    previous: bytes | None = None
+    for entry in entries:
+        if entry["previous_hash"] != previous or entry["entry_hash"] != _entry_hash(
+            previous, audit_payload(entry)
+        ):
+            return int(entry["id"])
+        previous = entry["entry_hash"]
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _record_changes(session: Session, flush_context: UOWTransaction) -> None:
+    changed: list[tuple[str, Base]] = [("created", obj) for obj in session.new]
+    changed += [("updated", obj) for obj in session.dirty if session.is_modified(obj)]
+    changed += [("deleted", obj) for obj in session.deleted]
+    changed = [(verb, obj) for verb, obj in changed if not isinstance(obj, _APPEND_ONLY)]
+    if not changed:
+        return
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor):
+        raise RuntimeError("a change was flushed without an actor: call act_as() first")
+
+    now = utcnow()
+    req = request_id.get()
+    events: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for verb, obj in sorted(changed, key=lambda item: (type(item[1]).__name__, str(item[1]))):
+        tracked = TRACKED.get(type(obj))
+        if tracked is None:
+            raise RuntimeError(f"{type(obj).__name__} changes are not tracked by the unit of work")
+        object_id = inspect(obj).mapper.primary_key_from_instance(obj)[0]
+        alliance_id = tracked.alliance_of(obj)
+        changes = _change_of(obj, verb, tracked)
+        action = f"{tracked.object_type.lower()}.{verb}"
+        ids = {k: v for k, v in changes.items() if k.endswith("_id") and not isinstance(v, dict)}
+        events.append(
+            {
+                "alliance_id": alliance_id,
+                "organisation_id": actor.organisation_id,
+                "type": action,
+                "object_type": tracked.object_type,
+                "object_id": object_id,
+                "data": {**ids, "fields": sorted(changes)},
+                "request_id": req,
+                "occurred_at": now,
+            }
+        )
+        audits.append(
+            {
+                "organisation_id": actor.organisation_id,
+                "user_id": actor.user_id,
+                "credential_kind": actor.credential_kind,
+                "credential_id": actor.credential_id,
+                "action": action,
+                "object_type": tracked.object_type,
+                "object_id": object_id,
+                "alliance_id": alliance_id,
+                "request_id": req,
+                "changes": changes,
+                "occurred_at": now,
+            }
+        )
+
+    connection = session.connection()
+    connection.execute(select(func.pg_advisory_xact_lock(_APPEND_LOCK)))
+    connection.execute(insert(Event).values(events))
+    previous = connection.execute(
+        select(AuditEntry.entry_hash)
+        .where(AuditEntry.organisation_id == actor.organisation_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    for audit in audits:
+        audit["previous_hash"] = previous
+        audit["entry_hash"] = previous = _entry_hash(previous, audit_payload(audit))
+    connection.execute(insert(AuditEntry).values(audits))

@@ -1,0 +1,1 @@
+"""Alliances area."""

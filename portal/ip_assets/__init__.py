@@ -1,0 +1,1 @@
+"""Ip assets area."""

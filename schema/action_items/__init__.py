@@ -1,0 +1,1 @@
+"""Action items in the GraphQL schema."""

@@ -1,0 +1,1 @@
+"""Alliances in the GraphQL schema."""

@@ -1,0 +1,276 @@
+"""Alliance and Membership types, and the queries that list them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import or_
+from strawberry import relay
+
+from auth import policy
+from auth.scopes import Scope
+from db import models
+from db.enums import AllianceStatus, MembershipRole
+from portal.kernel.errors import DomainError
+
+if TYPE_CHECKING:
+    from schema.committees.types import Committee
+    from schema.plans.types import Plan
+from schema.alliances.loaders import MEMBERS_BY_JOINED, MembersKey
+from schema.context import Info
+from schema.kernel.errors import forbidden, top_level
+from schema.kernel.ids import expect_global_id
+from schema.kernel.pagination import Connection, Ordering, PageRequest, connection_from, paginate
+from schema.organisations.types import Organisation, load_organisation
+
+strawberry.enum(AllianceStatus, name="AllianceStatus", description="Life-cycle of an alliance.")
+strawberry.enum(MembershipRole, name="MembershipRole", description="An organisation's part in it.")
+
+
+@strawberry.type(description="An organisation's membership of an alliance, current or past.")
+class Membership(relay.Node):
+    db_id: relay.NodeID[str]
+    alliance_id: strawberry.Private[uuid.UUID]
+    organisation_id: strawberry.Private[uuid.UUID]
+    role: MembershipRole = strawberry.field(description="Lead, partner, associate or observer.")
+    commitment: str = strawberry.field(description="What the organisation agreed to bring.")
+    joined_at: dt.datetime = strawberry.field(description="When it joined.")
+    left_at: dt.datetime | None = strawberry.field(description="When it left; null while current.")
+
+    @classmethod
+    def from_model(cls, row: models.Membership) -> Membership:
+        return cls(
+            db_id=str(row.id),
+            alliance_id=row.alliance_id,
+            organisation_id=row.organisation_id,
+            role=row.role,
+            commitment=row.commitment,
+            joined_at=row.joined_at,
+            left_at=row.left_at,
+        )
+
+    @strawberry.field(description="The member organisation.")
+    async def organisation(self, info: Info) -> Organisation:
+        return await load_organisation(info, self.organisation_id)
+
+    @strawberry.field(description="The alliance.")
+    async def alliance(self, info: Info) -> Alliance:
+        row = await info.context.loaders.alliances.by_id.load(self.alliance_id)
+        if row is None:
+            raise LookupError("a visible membership's alliance is visible")
+        return Alliance.from_model(row)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Membership | None]:
+        if not info.context.principal.has(Scope.ALLIANCES_READ):
+            return [None for _ in node_ids]
+        rows = await info.context.loaders.alliances.membership_by_id.load_many(
+            [uuid.UUID(i) for i in node_ids]
+        )
+        return [cls.from_model(row) if row else None for row in rows]
+
+
+@strawberry.input(description="Narrow an alliance's member list.")
+class MemberFilter:
+    roles: list[MembershipRole] | None = strawberry.field(
+        default=None, description="Only these roles."
+    )
+    include_former: bool = strawberry.field(
+        default=False, description="Include organisations that have left."
+    )
+
+
+@strawberry.type(
+    description="A research alliance: its charter, status, dates and members. "
+    "Visible only to organisations that are current members."
+)
+class Alliance(relay.Node):
+    db_id: relay.NodeID[str]
+    name: str = strawberry.field(description="The alliance's name.")
+    purpose: str = strawberry.field(description="Charter: why the alliance exists.")
+    strategy: str = strawberry.field(description="Charter: how it means to get there.")
+    vision: str = strawberry.field(description="Charter: where it wants to be.")
+    status: AllianceStatus = strawberry.field(description="Forming, active, closing or closed.")
+    starts_on: dt.date | None = strawberry.field(description="First day of the agreement.")
+    ends_on: dt.date | None = strawberry.field(description="Last day of the agreement.")
+    version: int = strawberry.field(
+        description="Charter version; send it back with updateAllianceCharter."
+    )
+    created_at: dt.datetime = strawberry.field(description="When the alliance was founded.")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_model(cls, row: models.Alliance) -> Alliance:
+        return cls(
+            db_id=str(row.id),
+            name=row.name,
+            purpose=row.purpose,
+            strategy=row.strategy,
+            vision=row.vision,
+            status=row.status,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="Member organisations, in the order they joined.")
+    async def members(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (max 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to start after.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Page size from the end.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Cursor to end before.")
+        ] = None,
+        filter: Annotated[
+            MemberFilter | None, strawberry.argument(description="Which members to list.")
+        ] = None,
+    ) -> Connection[Membership]:
+        chosen = filter or MemberFilter()
+        key = MembersKey(
+            alliance_id=uuid.UUID(self.db_id),
+            page=PageRequest(first=first, after=after, last=last, before=before),
+            roles=tuple(chosen.roles) if chosen.roles else None,
+            include_former=chosen.include_former,
+        )
+        try:
+            key.page.size()  # validate before batching
+            result = await info.context.loaders.alliances.members.load(key)
+        except DomainError as error:
+            raise top_level(error) from None
+        return connection_from(result, MEMBERS_BY_JOINED, Membership.from_model)
+
+    @strawberry.field(
+        description="Its committees, the steering committee first. Needs governance:read."
+    )
+    async def committees(
+        self, info: Info
+    ) -> list[Annotated[Committee, strawberry.lazy("schema.committees.types")]]:
+        from schema.committees.types import load_committees_of_alliance
+
+        _require(info, Scope.GOVERNANCE_READ)
+        return await load_committees_of_alliance(info, uuid.UUID(self.db_id))
+
+    @strawberry.field(
+        description="Its research plans visible to you, most recently changed first; page "
+        "through them with the top-level plans query. Needs plans:read."
+    )
+    async def plans(
+        self, info: Info
+    ) -> list[Annotated[Plan, strawberry.lazy("schema.plans.types")]]:
+        from schema.plans.types import load_plans_of_alliance
+
+        _require(info, Scope.PLANS_READ)
+        return await load_plans_of_alliance(info, uuid.UUID(self.db_id))
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Alliance | None]:
+        if not info.context.principal.has(Scope.ALLIANCES_READ):
+            return [None for _ in node_ids]
+        rows = await info.context.loaders.alliances.by_id.load_many(
+            [uuid.UUID(i) for i in node_ids]
+        )
+        return [cls.from_model(row) if row else None for row in rows]
+
+
+def _require(info: Info, scope: Scope) -> None:
+    if not info.context.principal.has(scope):
+        raise forbidden(policy.MissingScope(scope))
+
+
+@strawberry.enum(description="Orders of the alliance list.")
+class AllianceOrder(enum.Enum):
+    NAME = "name"
+    CREATED_AT_DESC = "created_at_desc"
+
+
+ALLIANCE_ORDERINGS = {
+    AllianceOrder.NAME: Ordering("name", (models.Alliance.name, models.Alliance.id)),
+    AllianceOrder.CREATED_AT_DESC: Ordering(
+        "created_desc", (models.Alliance.created_at, models.Alliance.id), descending=True
+    ),
+}
+
+
+@strawberry.input(description="Narrow the alliance list.")
+class AllianceFilter:
+    statuses: list[AllianceStatus] | None = strawberry.field(
+        default=None, description="Only alliances in these states."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Case-insensitive text in the name or purpose."
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def resolve_alliances(
+    info: Info,
+    first: Annotated[int | None, strawberry.argument(description="Page size (max 100).")] = None,
+    after: Annotated[str | None, strawberry.argument(description="Cursor to start after.")] = None,
+    last: Annotated[int | None, strawberry.argument(description="Page size from the end.")] = None,
+    before: Annotated[str | None, strawberry.argument(description="Cursor to end before.")] = None,
+    filter: Annotated[
+        AllianceFilter | None, strawberry.argument(description="Which alliances.")
+    ] = None,
+    order_by: Annotated[
+        AllianceOrder, strawberry.argument(description="Sort order.")
+    ] = AllianceOrder.NAME,
+) -> Connection[Alliance]:
+    """Alliances the viewer's organisation is a current member of. Needs alliances:read."""
+    principal = info.context.principal
+    if not principal.has(Scope.ALLIANCES_READ):
+        raise forbidden(policy.MissingScope(Scope.ALLIANCES_READ))
+    query = policy.visible_alliances(principal)
+    if filter is not None and filter.statuses:
+        query = query.where(models.Alliance.status.in_(filter.statuses))
+    if filter is not None and filter.search:
+        pattern = f"%{_escape_like(filter.search)}%"
+        query = query.where(
+            or_(models.Alliance.name.ilike(pattern), models.Alliance.purpose.ilike(pattern))
+        )
+    page = PageRequest(first=first, after=after, last=last, before=before)
+    try:
+        return await paginate(
+            info.context.session, query, ALLIANCE_ORDERINGS[order_by], page, Alliance.from_model
+        )
+    except DomainError as error:
+        raise top_level(error) from None
+
+
+async def resolve_alliance(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
+) -> Alliance | None:
+    """One alliance, or null when it does not exist or the viewer is not a member."""
+    principal = info.context.principal
+    if not principal.has(Scope.ALLIANCES_READ):
+        raise forbidden(policy.MissingScope(Scope.ALLIANCES_READ))
+    try:
+        alliance_id = expect_global_id(id, "Alliance", "id")
+    except DomainError as error:
+        if error.code.value == "NOT_FOUND":
+            return None
+        raise top_level(error) from None
+    row = await info.context.loaders.alliances.by_id.load(alliance_id)
+    return Alliance.from_model(row) if row else None

@@ -1,0 +1,1 @@
+"""Api tokens in the GraphQL schema."""

@@ -1,0 +1,1 @@
+"""Committees in the GraphQL schema."""

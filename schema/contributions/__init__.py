@@ -1,0 +1,1 @@
+"""Contributions in the GraphQL schema."""

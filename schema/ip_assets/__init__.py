@@ -1,0 +1,1 @@
+"""Ip assets in the GraphQL schema."""

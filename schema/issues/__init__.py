@@ -1,0 +1,1 @@
+"""Issues in the GraphQL schema."""

@@ -1,0 +1,62 @@
+"""The shapes of the areas' DataLoaders. Every loader starts from a ``visible_*``
+selection of ``auth.policy``, so batching never widens what a principal sees, and nested
+fields cost one statement per level whatever the length of the lists above them."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from strawberry.dataloader import DataLoader
+
+from auth import policy
+from auth.principal import Principal
+from db.governance import VisibilityGrant
+from db.session import LockedSession
+
+
+def by_id_loader(session: LockedSession, query: Select[Any]) -> DataLoader[uuid.UUID, Any]:
+    """Rows of ``query`` (a policy selection) by primary key; None for those not visible."""
+    entity: Any = query.column_descriptions[0]["entity"]
+
+    async def load(ids: Sequence[uuid.UUID]) -> list[Any]:
+        rows = (await session.scalars(query.where(entity.id.in_(ids)))).all()
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def grouped_loader(
+    session: LockedSession, query: Select[Any], parent_column: Any, *order_by: Any
+) -> DataLoader[uuid.UUID, list[Any]]:
+    """All rows of ``query`` (a policy selection) per parent id, in ``order_by`` order."""
+
+    async def load(parent_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+        statement = query.where(parent_column.in_(parent_ids)).order_by(*order_by)
+        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for row in (await session.scalars(statement)).all():
+            grouped[getattr(row, parent_column.key)].append(row)
+        return [grouped.get(parent, []) for parent in parent_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def audience_loader(
+    session: LockedSession, principal: Principal, visible: Select[Any]
+) -> DataLoader[uuid.UUID, list[VisibilityGrant]]:
+    """Per object of ``visible`` (a policy selection of an area's objects), the grants of
+    its ORGANISATIONS audience, by organisation. Grants of an object outside the
+    principal's view are never read."""
+    entity: Any = visible.column_descriptions[0]["entity"]
+    return grouped_loader(
+        session,
+        policy.alliance_records(principal, VisibilityGrant).where(
+            VisibilityGrant.object_id.in_(visible.with_only_columns(entity.id))
+        ),
+        VisibilityGrant.object_id,
+        VisibilityGrant.organisation_id,
+    )

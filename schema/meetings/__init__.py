@@ -1,0 +1,1 @@
+"""Meetings in the GraphQL schema."""

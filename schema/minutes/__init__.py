@@ -1,0 +1,1 @@
+"""Minutes in the GraphQL schema."""

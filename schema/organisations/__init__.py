@@ -1,0 +1,1 @@
+"""Organisations as the schema shows them to their partners."""
