@@ -1,12 +1,15 @@
-"""The GraphQL layer: thin types over the portal's domain functions."""
+"""The GraphQL layer: thin types over the portal's domain functions.
+
+Each area of the schema (``schema/<area>/``) contributes its root fields (``queries.Queries``)
+and mutations (``mutations.Mutations``); this module composes them, in the order the
+exported ``schema.graphql`` lists them, and adds the extensions every operation runs under.
+"""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
 
 import strawberry
-from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -16,84 +19,51 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from auth import policy
-from db import models
 from portal.settings import Settings
-from schema.action_items import types as action_items
-from schema.alliances.mutations import AllianceMutations
-from schema.alliances.types import Alliance, resolve_alliance, resolve_alliances
-from schema.api_tokens.types import ApiToken, ApiTokenMutations, resolve_api_tokens
-from schema.committees import types as committees
-from schema.context import Info
-from schema.contributions import types as contributions
-from schema.decisions import types as decisions
-from schema.ip_assets import types as ip_assets
-from schema.issues import types as issues
+from schema import viewer
+from schema.action_items import mutations as action_items_mutations
+from schema.action_items import queries as action_items_queries
+from schema.alliances import mutations as alliances_mutations
+from schema.alliances import queries as alliances_queries
+from schema.api_tokens import mutations as api_tokens_mutations
+from schema.api_tokens import queries as api_tokens_queries
+from schema.committees import mutations as committees_mutations
+from schema.committees import queries as committees_queries
+from schema.contributions import mutations as contributions_mutations
+from schema.contributions import queries as contributions_queries
+from schema.decisions import mutations as decisions_mutations
+from schema.decisions import queries as decisions_queries
+from schema.ip_assets import mutations as ip_assets_mutations
+from schema.ip_assets import queries as ip_assets_queries
+from schema.issues import mutations as issues_mutations
+from schema.issues import queries as issues_queries
 from schema.kernel.extensions import ErrorCodes, MaskUnexpectedErrors
-from schema.kernel.pagination import Connection
-from schema.meetings import types as meetings
-from schema.minutes import types as minutes
-from schema.organisations.types import Organisation
-from schema.plans import types as plans
+from schema.meetings import mutations as meetings_mutations
+from schema.meetings import queries as meetings_queries
+from schema.minutes import mutations as minutes_mutations
+from schema.minutes import queries as minutes_queries
+from schema.plans import mutations as plans_mutations
+from schema.plans import queries as plans_queries
 from schema.registry import NODE_TYPES
-from schema.viewer import Viewer, resolve_node, resolve_nodes, resolve_viewer
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 
 
-async def resolve_organisation(
-    info: Info,
-    slug: Annotated[str | None, strawberry.argument(description="Its slug.")] = None,
-) -> Organisation | None:
-    """Your organisation (no argument), or one sharing an alliance with it, by slug; null
-    for any other."""
-
-    principal = info.context.principal
-    query = policy.visible_organisations(principal)
-    if slug is None:
-        query = query.where(models.Organisation.id == principal.organisation_id)
-    else:
-        query = query.where(models.Organisation.slug == slug)
-    row = await info.context.session.scalar(query)
-    return Organisation.from_model(row) if row else None
-
-
-@strawberry.type
-class CoreQuery:
-    viewer: Viewer = strawberry.field(resolver=resolve_viewer, description="Who you are.")
-    node: relay.Node | None = strawberry.field(
-        resolver=resolve_node, description="Any object by global ID."
-    )
-    nodes: list[relay.Node | None] = strawberry.field(
-        resolver=resolve_nodes, description="Objects by global ID."
-    )
-    organisation: Organisation | None = strawberry.field(
-        resolver=resolve_organisation, description="An organisation you can see."
-    )
-    alliances: Connection[Alliance] = strawberry.field(
-        resolver=resolve_alliances, description="Alliances your organisation belongs to."
-    )
-    alliance: Alliance | None = strawberry.field(
-        resolver=resolve_alliance, description="One alliance you belong to."
-    )
-    api_tokens: Connection[ApiToken] = strawberry.field(
-        resolver=resolve_api_tokens, description="Your organisation's API tokens (admins)."
-    )
-
-
 @strawberry.type(description="Everything you can read: start from viewer, alliances or node.")
 class Query(
-    CoreQuery,
-    committees.Queries,
-    meetings.Queries,
-    action_items.Queries,
-    minutes.Queries,
-    decisions.Queries,
-    issues.Queries,
-    plans.Queries,
-    contributions.Queries,
-    ip_assets.Queries,
+    viewer.Queries,
+    alliances_queries.Queries,
+    api_tokens_queries.Queries,
+    committees_queries.Queries,
+    meetings_queries.Queries,
+    action_items_queries.Queries,
+    minutes_queries.Queries,
+    decisions_queries.Queries,
+    issues_queries.Queries,
+    plans_queries.Queries,
+    contributions_queries.Queries,
+    ip_assets_queries.Queries,
 ):
     pass
 
@@ -103,17 +73,17 @@ class Query(
     "userErrors; a mutation that fails changes nothing."
 )
 class Mutation(
-    AllianceMutations,
-    ApiTokenMutations,
-    committees.Mutations,
-    meetings.Mutations,
-    action_items.Mutations,
-    minutes.Mutations,
-    decisions.Mutations,
-    issues.Mutations,
-    plans.Mutations,
-    contributions.Mutations,
-    ip_assets.Mutations,
+    alliances_mutations.Mutations,
+    api_tokens_mutations.Mutations,
+    committees_mutations.Mutations,
+    meetings_mutations.Mutations,
+    action_items_mutations.Mutations,
+    minutes_mutations.Mutations,
+    decisions_mutations.Mutations,
+    issues_mutations.Mutations,
+    plans_mutations.Mutations,
+    contributions_mutations.Mutations,
+    ip_assets_mutations.Mutations,
 ):
     pass
 

@@ -13,6 +13,8 @@ from portal.kernel.errors import DomainError
 from schema.context import Info
 from schema.kernel.errors import top_level
 from schema.kernel.ids import parse_global_id
+from schema.kernel.scopes import Needs
+from schema.organisations.queries import resolve_organisation
 from schema.organisations.types import Organisation, load_organisation
 
 
@@ -78,3 +80,24 @@ async def resolve_nodes(
 
     # concurrently, so each type's DataLoader loads all its ids in one statement
     return list(await asyncio.gather(*(one(item) for item in wanted)))
+
+
+@strawberry.type
+class Queries:
+    """Who you are and any object by ID: open to every authenticated credential, since
+    each object type answers only what the credential's scopes let it read."""
+
+    viewer: Viewer = strawberry.field(
+        resolver=resolve_viewer, description="Who you are.", extensions=[Needs(None)]
+    )
+    node: relay.Node | None = strawberry.field(
+        resolver=resolve_node, description="Any object by global ID.", extensions=[Needs(None)]
+    )
+    nodes: list[relay.Node | None] = strawberry.field(
+        resolver=resolve_nodes, description="Objects by global ID.", extensions=[Needs(None)]
+    )
+    organisation: Organisation | None = strawberry.field(
+        resolver=resolve_organisation,
+        description="An organisation you can see.",
+        extensions=[Needs(None)],
+    )

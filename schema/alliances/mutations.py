@@ -108,7 +108,7 @@ class MembershipPayload:
 
 
 @strawberry.type
-class AllianceMutations:
+class Mutations:
     @strawberry.mutation(description="Found an alliance; your organisation becomes its lead.")
     async def create_alliance(
         self,

@@ -1,14 +1,24 @@
-"""The request's loaders of committees."""
+"""The request's loaders of committees and seats."""
 
 from __future__ import annotations
 
+from auth import policy
 from auth.principal import Principal
+from db.governance import Committee, Seat
 from db.session import LockedSession
+from schema.kernel.loading import by_id_loader, grouped_loader
 
 
 class CommitteeLoaders:
-    """CONVERSION IN PROGRESS: this area's loaders move here from ``Loaders.get``."""
+    """Committees and seats of alliances the organisation is active in."""
 
     def __init__(self, session: LockedSession, principal: Principal) -> None:
-        self._session = session
-        self._principal = principal
+        self.by_id = by_id_loader(session, policy.alliance_records(principal, Committee))
+        self.seat_by_id = by_id_loader(session, policy.alliance_records(principal, Seat))
+        self.of_alliance = grouped_loader(
+            session,
+            policy.alliance_records(principal, Committee),
+            Committee.alliance_id,
+            Committee.created_at,
+            Committee.id,
+        )

@@ -1,14 +1,23 @@
-"""The request's loaders of decisions."""
+"""The request's loaders of decisions: every nested list costs one statement per level."""
 
 from __future__ import annotations
 
+from auth import policy
 from auth.principal import Principal
+from db.governance import Decision
 from db.session import LockedSession
+from schema.kernel.loading import by_id_loader, grouped_loader
 
 
 class DecisionLoaders:
-    """CONVERSION IN PROGRESS: this area's loaders move here from ``Loaders.get``."""
+    """Decisions of alliances the organisation is active in."""
 
     def __init__(self, session: LockedSession, principal: Principal) -> None:
-        self._session = session
-        self._principal = principal
+        self.by_id = by_id_loader(session, policy.alliance_records(principal, Decision))
+        self.of_meeting = grouped_loader(
+            session,
+            policy.alliance_records(principal, Decision),
+            Decision.meeting_id,
+            Decision.created_at,
+            Decision.id,
+        )

@@ -1,14 +1,15 @@
-"""The request's loaders of ip assets."""
+"""The request's loaders of the IP register: every nested list costs one statement per level."""
 
 from __future__ import annotations
 
+from auth import policy
 from auth.principal import Principal
 from db.session import LockedSession
+from schema.kernel.loading import by_id_loader
 
 
 class IpAssetLoaders:
-    """CONVERSION IN PROGRESS: this area's loaders move here from ``Loaders.get``."""
+    """IP assets the organisation may see, their owners and access requests."""
 
     def __init__(self, session: LockedSession, principal: Principal) -> None:
-        self._session = session
-        self._principal = principal
+        self.by_id = by_id_loader(session, policy.visible_ip_assets(principal))

@@ -49,13 +49,11 @@ async def guarded(
     """Run a mutation's domain call in a savepoint; expected failures roll it back and
     become ``userErrors``, so a refused mutation changes nothing.
 
-    A missing scope is an error of the credential, not of the input: it is raised as a
-    top-level FORBIDDEN error instead.
+    A missing scope is an error of the credential, not of the input: ``MissingScope``
+    passes through and becomes a top-level FORBIDDEN error (``schema.kernel.extensions``).
     """
     try:
         async with session.begin_nested():
             return await action(), []
-    except MissingScope as error:
-        raise forbidden(error) from None
     except DomainError as error:
         return None, [UserError(field=error.field, message=error.message, code=error.code)]

@@ -1,14 +1,19 @@
-"""The request's loaders of minutes."""
+"""The request's loaders of minutes: every nested list costs one statement per level."""
 
 from __future__ import annotations
 
+from auth import policy
 from auth.principal import Principal
+from db.governance import Minutes
 from db.session import LockedSession
+from schema.kernel.loading import by_id_loader, grouped_loader
 
 
 class MinutesLoaders:
-    """CONVERSION IN PROGRESS: this area's loaders move here from ``Loaders.get``."""
+    """Minutes whose audience includes the organisation."""
 
     def __init__(self, session: LockedSession, principal: Principal) -> None:
-        self._session = session
-        self._principal = principal
+        self.by_id = by_id_loader(session, policy.visible_minutes(principal))
+        self.of_meeting = grouped_loader(
+            session, policy.visible_minutes(principal), Minutes.meeting_id
+        )

@@ -1,0 +1,5 @@
+"""CONVERSION IN PROGRESS: the queries of this area move here from types.py."""
+
+from schema.contributions.types import Queries
+
+__all__ = ["Queries"]
