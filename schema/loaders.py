@@ -6,11 +6,7 @@ from a ``visible_*`` selection of ``auth.policy`` (see ``schema.kernel.loading``
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
-from typing import Any, TypeVar
-
-from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from db.session import LockedSession
@@ -27,9 +23,6 @@ from schema.minutes.loaders import MinutesLoaders
 from schema.organisations.loaders import OrganisationLoaders
 from schema.plans.loaders import PlanLoaders
 
-Key = TypeVar("Key")
-Value = TypeVar("Value")
-
 
 class Loaders:
     """The loaders of one request."""
@@ -37,14 +30,6 @@ class Loaders:
     def __init__(self, session: LockedSession, principal: Principal) -> None:
         self.session = session
         self.principal = principal
-        self._by_name: dict[str, DataLoader[Any, Any]] = {}
-
-    def get(self, name: str, make: Callable[[], DataLoader[Key, Value]]) -> DataLoader[Key, Value]:
-        """CONVERSION IN PROGRESS: string-keyed loaders, until every area has typed ones."""
-        loader = self._by_name.get(name)
-        if loader is None:
-            loader = self._by_name[name] = make()
-        return loader
 
     @cached_property
     def organisations(self) -> OrganisationLoaders:
@@ -93,32 +78,3 @@ class Loaders:
     @cached_property
     def ip_assets(self) -> IpAssetLoaders:
         return IpAssetLoaders(self.session, self.principal)
-
-
-# CONVERSION IN PROGRESS: the old string-keyed helpers, until every area has typed loaders.
-from schema.kernel.loading import by_id_loader as _by_id  # noqa: E402
-from schema.kernel.loading import grouped_loader  # noqa: E402
-
-
-def by_id_loader(session: LockedSession, query: Any, model: Any) -> DataLoader[Any, Any]:
-    return _by_id(session, query)
-
-
-def audience_grants(loaders: Loaders, kind: str, visible_ids: Any) -> DataLoader[Any, Any]:
-    from auth import policy
-    from db.governance import VisibilityGrant
-
-    return loaders.get(
-        f"audience_grants_of_{kind}",
-        lambda: grouped_loader(
-            loaders.session,
-            policy.alliance_records(loaders.principal, VisibilityGrant).where(
-                VisibilityGrant.object_id.in_(visible_ids)
-            ),
-            VisibilityGrant.object_id,
-            VisibilityGrant.organisation_id,
-        ),
-    )
-
-
-__all__ = ["Loaders", "audience_grants", "by_id_loader", "grouped_loader"]

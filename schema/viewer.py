@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated
 
@@ -11,11 +10,12 @@ from strawberry import relay
 
 from portal.kernel.errors import DomainError
 from schema.context import Info
-from schema.kernel.errors import top_level
-from schema.kernel.ids import parse_global_id
+from schema.kernel.nodes import nodes_by_global_id
 from schema.kernel.scopes import Needs
 from schema.organisations.queries import resolve_organisation
 from schema.organisations.types import Organisation, load_organisation
+
+MAX_IDS = 100
 
 
 @strawberry.type(description="The caller: its organisation, user and credential's scopes.")
@@ -58,28 +58,9 @@ async def resolve_nodes(
     ],
 ) -> list[relay.Node | None]:
     """Objects by global ID, in order; null for each one absent or not visible to you."""
-    from schema.registry import NODE_TYPES
-
-    if len(ids) > 100:
-        raise top_level(DomainError("at most 100 IDs at once", field="ids"))
-    wanted: list[tuple[type[relay.Node], str] | None] = []
-    for value in ids:
-        try:
-            type_name, object_id = parse_global_id(value, "ids")
-        except DomainError as error:
-            raise top_level(error) from None
-        node_type = NODE_TYPES.get(type_name)
-        wanted.append((node_type, str(object_id)) if node_type else None)
-
-    async def one(item: tuple[type[relay.Node], str] | None) -> relay.Node | None:
-        if item is None:
-            return None
-        node_type, object_id = item
-        found = await node_type.resolve_nodes(info=info, node_ids=[object_id])  # type: ignore[misc]
-        return next(iter(found))  # type: ignore[no-any-return]
-
-    # concurrently, so each type's DataLoader loads all its ids in one statement
-    return list(await asyncio.gather(*(one(item) for item in wanted)))
+    if len(ids) > MAX_IDS:
+        raise DomainError(f"at most {MAX_IDS} IDs at once", field="ids")
+    return await nodes_by_global_id(info, ids, field="ids")
 
 
 @strawberry.type

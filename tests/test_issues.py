@@ -41,6 +41,7 @@ from db.models import AuditEntry, Event, utcnow
 from db.session import LockedSession, tenant_session
 from db.unit_of_work import Actor, act_as
 from portal.issues import service as issues
+from portal.issues.jobs import escalate_overdue_issues
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting
 
@@ -762,7 +763,7 @@ async def test_the_issue_list_filters_orders_and_pages(cast: Cast) -> None:
 
 
 async def escalate(cast: Cast, now: dt.datetime) -> int:
-    return await issues.escalate_overdue_issues(cast.world.sessions, now)
+    return await escalate_overdue_issues(cast.world.sessions, now)
 
 
 async def test_overdue_issues_climb_one_tier_per_deadline_and_stop_at_the_steering_committee(

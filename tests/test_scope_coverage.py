@@ -34,9 +34,13 @@ def _definitions() -> dict[str, Any]:
     found = {}
     for name in SCHEMA._schema.type_map:
         definition = SCHEMA.get_type_by_name(name)
-        if definition is not None and get_object_definition(definition.origin) is not None:
-            if not definition.is_input and not definition.is_interface:
-                found[name] = definition
+        if (
+            definition is not None
+            and get_object_definition(definition.origin) is not None
+            and not definition.is_input
+            and not definition.is_interface
+        ):
+            found[name] = definition
     return found
 
 
@@ -121,7 +125,8 @@ def test_a_field_into_another_area_declares_that_areas_scope(node: str, field: s
     found = next(f for f in _fields(node) if f.name == field)
     target = _node_type(found) or _connection_node(found)
     needs = declared_scope(found)
-    assert needs is not None and target is not None
+    assert needs is not None
+    assert target is not None
     assert needs.scope == target.read_scope
 
 

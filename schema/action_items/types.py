@@ -7,29 +7,30 @@ import contextlib
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from auth import policy
 from auth.scopes import Scope
 from db import governance as db
 from db.enums import ActionItemStatus
 from db.models import utcnow
 from portal.action_items import service as action_items
-from portal.kernel.errors import BadInput, DomainError
+from portal.kernel.errors import BadInput
 from schema.context import Info
-from schema.kernel.errors import UserError, forbidden, guarded, top_level
+from schema.kernel.errors import UserError, guarded
 from schema.kernel.ids import expect_global_id
+from schema.kernel.nodes import AreaNode, load_required
 from schema.kernel.pagination import Connection, Ordering, PageRequest, paginate
-from schema.loaders import by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
+    from schema.loaders import Loaders
     from schema.meetings.types import Meeting
 
 strawberry.enum(
@@ -42,30 +43,6 @@ strawberry.enum(
 # --- loaders (per request) ------------------------------------------------------------
 
 
-def _action_item_by_id(info: Info) -> DataLoader[uuid.UUID, db.ActionItem | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "action_item_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.alliance_records(ctx.principal, db.ActionItem), db.ActionItem
-        ),
-    )
-
-
-def _action_items_by_meeting(info: Info) -> DataLoader[uuid.UUID, list[db.ActionItem]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "action_items_by_meeting",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, db.ActionItem),
-            db.ActionItem.meeting_id,
-            db.ActionItem.due_on,
-            db.ActionItem.id,
-        ),
-    )
-
-
 # --- the type -------------------------------------------------------------------------
 
 
@@ -74,7 +51,7 @@ def _action_items_by_meeting(info: Info) -> DataLoader[uuid.UUID, list[db.Action
     "optionally one of its people), due on a date, open until done or cancelled. Visible to "
     "every current member of the alliance (governance:read)."
 )
-class ActionItem(relay.Node):
+class ActionItem(AreaNode):
     db_id: relay.NodeID[str]
     committee_id: strawberry.Private[uuid.UUID]
     meeting_id: strawberry.Private[uuid.UUID]
@@ -121,35 +98,25 @@ class ActionItem(relay.Node):
     async def meeting(
         self, info: Info
     ) -> Annotated[Meeting, strawberry.lazy("schema.meetings.types")]:
-        from schema.meetings.types import load_meeting
-
-        found = await load_meeting(info, self.meeting_id)
-        if found is None:
-            raise LookupError("a visible action item's meeting is visible")
-        return found
+        return await load_required(info, info.context.loaders.meetings.by_id, self.meeting_id)
 
     @strawberry.field(description="The committee of that meeting.")
     async def committee(
         self, info: Info
     ) -> Annotated[Committee, strawberry.lazy("schema.committees.types")]:
-        from schema.committees.types import load_committee
+        return await load_required(info, info.context.loaders.committees.by_id, self.committee_id)
 
-        return await load_committee(info, self.committee_id)
+    read_scope = Scope.GOVERNANCE_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ActionItem | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _action_item_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.action_items.by_id
 
 
 async def load_action_items_of_meeting(info: Info, meeting_id: uuid.UUID) -> list[ActionItem]:
     """A meeting's action items by due date (batched per request: one statement for the
     action items of every meeting in the response)."""
-    rows = await _action_items_by_meeting(info).load(meeting_id)
+    rows = await info.context.loaders.action_items.of_meeting.load(meeting_id)
     return [ActionItem.from_model(row) for row in rows]
 
 
@@ -211,38 +178,33 @@ async def resolve_action_items(
     organisation. Needs governance:read; empty for an alliance your organisation is not a
     current member of."""
     principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     chosen = filter or ActionItemFilter()
-    try:
-        query = action_items.list_query(
-            principal,
-            expect_global_id(alliance, "Alliance", "alliance"),
-            committee_id=(
-                expect_global_id(chosen.committee, "Committee", "committee")
-                if chosen.committee is not None
-                else None
-            ),
-            owner_organisation_id=(
-                expect_global_id(chosen.owner_organisation, "Organisation", "ownerOrganisation")
-                if chosen.owner_organisation is not None
-                else None
-            ),
-            statuses=chosen.statuses,
-            overdue=chosen.overdue,
-            due_before=chosen.due_before,
-            due_after=chosen.due_after,
-            now=utcnow(),
-        )
-        return await paginate(
-            info.context.session,
-            query,
-            ACTION_ITEM_ORDERINGS[order_by],
-            PageRequest(first=first, after=after, last=last, before=before),
-            ActionItem.from_model,
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    query = action_items.list_query(
+        principal,
+        expect_global_id(alliance, "Alliance", "alliance"),
+        committee_id=(
+            expect_global_id(chosen.committee, "Committee", "committee")
+            if chosen.committee is not None
+            else None
+        ),
+        owner_organisation_id=(
+            expect_global_id(chosen.owner_organisation, "Organisation", "ownerOrganisation")
+            if chosen.owner_organisation is not None
+            else None
+        ),
+        statuses=chosen.statuses,
+        overdue=chosen.overdue,
+        due_before=chosen.due_before,
+        due_after=chosen.due_after,
+        now=utcnow(),
+    )
+    return await paginate(
+        info.context.session,
+        query,
+        ACTION_ITEM_ORDERINGS[order_by],
+        PageRequest(first=first, after=after, last=last, before=before),
+        ActionItem.from_model,
+    )
 
 
 @strawberry.type
@@ -251,6 +213,7 @@ class Queries:
         resolver=resolve_action_items,
         description="Action items of an alliance, by due date, with filters for committee, "
         "owner organisation, status and overdue. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
 
 
@@ -340,9 +303,9 @@ async def _payload(info: Info, action: Callable[[], Awaitable[db.ActionItem]]) -
     if row is None:
         return ActionItemPayload(action_item=None, user_errors=errors)
     with contextlib.suppress(KeyError):  # not loaded yet in this request
-        _action_item_by_id(info).clear(row.id)
+        info.context.loaders.action_items.by_id.clear(row.id)
     with contextlib.suppress(KeyError):
-        _action_items_by_meeting(info).clear(row.meeting_id)
+        info.context.loaders.action_items.of_meeting.clear(row.meeting_id)
     return ActionItemPayload(action_item=ActionItem.from_model(row), user_errors=errors)
 
 
@@ -352,7 +315,8 @@ INPUT = "What to change; its description states who may do it and the rules."
 @strawberry.type
 class Mutations:
     @strawberry.mutation(
-        description="Record an action item from a meeting (its committee's secretary or chair)."
+        description="Record an action item from a meeting (its committee's secretary or chair).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def create_action_item(
         self,
@@ -376,7 +340,8 @@ class Mutations:
         return await _payload(info, create)
 
     @strawberry.mutation(
-        description="Change an open action item (its owner, or the secretary or chair)."
+        description="Change an open action item (its owner, or the secretary or chair).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def update_action_item(
         self,
@@ -408,7 +373,8 @@ class Mutations:
         return await _payload(info, update)
 
     @strawberry.mutation(
-        description="Mark an open action item done (its owner, or the secretary or chair)."
+        description="Mark an open action item done (its owner, or the secretary or chair).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def complete_action_item(
         self,
@@ -429,7 +395,8 @@ class Mutations:
         return await _payload(info, complete)
 
     @strawberry.mutation(
-        description="Cancel an open action item (its owner, or the secretary or chair)."
+        description="Cancel an open action item (its owner, or the secretary or chair).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def cancel_action_item(
         self,

@@ -11,6 +11,7 @@ from typing import Annotated
 import strawberry
 
 from auth.principal import Principal
+from auth.scopes import Scope
 from db import models
 from db.enums import AllianceStatus, MembershipRole
 from db.session import LockedSession
@@ -19,6 +20,7 @@ from schema.alliances.types import Alliance, Membership
 from schema.context import Info
 from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id
+from schema.kernel.scopes import Needs
 
 
 @strawberry.input(
@@ -109,7 +111,10 @@ class MembershipPayload:
 
 @strawberry.type
 class Mutations:
-    @strawberry.mutation(description="Found an alliance; your organisation becomes its lead.")
+    @strawberry.mutation(
+        description="Found an alliance; your organisation becomes its lead.",
+        extensions=[Needs(Scope.ALLIANCES_WRITE)],
+    )
     async def create_alliance(
         self,
         info: Info,
@@ -134,7 +139,10 @@ class Mutations:
             alliance=Alliance.from_model(row) if row else None, user_errors=errors
         )
 
-    @strawberry.mutation(description="Change the charter with optimistic concurrency.")
+    @strawberry.mutation(
+        description="Change the charter with optimistic concurrency.",
+        extensions=[Needs(Scope.ALLIANCES_WRITE)],
+    )
     async def update_alliance_charter(
         self,
         info: Info,
@@ -169,7 +177,9 @@ class Mutations:
             user_errors=errors,
         )
 
-    @strawberry.mutation(description="Admit an organisation to an alliance.")
+    @strawberry.mutation(
+        description="Admit an organisation to an alliance.", extensions=[Needs(Scope.ADMIN)]
+    )
     async def add_member(
         self,
         info: Info,
@@ -190,7 +200,9 @@ class Mutations:
 
         return _membership_payload(*await guarded(ctx.session, add))
 
-    @strawberry.mutation(description="End another organisation's membership.")
+    @strawberry.mutation(
+        description="End another organisation's membership.", extensions=[Needs(Scope.ADMIN)]
+    )
     async def remove_member(
         self,
         info: Info,
@@ -200,7 +212,9 @@ class Mutations:
             info, input.membership, "Membership", "membership", alliances.remove_member
         )
 
-    @strawberry.mutation(description="Hand the lead to another member.")
+    @strawberry.mutation(
+        description="Hand the lead to another member.", extensions=[Needs(Scope.ADMIN)]
+    )
     async def transfer_lead(
         self,
         info: Info,
@@ -210,7 +224,7 @@ class Mutations:
             info, input.membership, "Membership", "membership", alliances.transfer_lead
         )
 
-    @strawberry.mutation(description="Leave an alliance.")
+    @strawberry.mutation(description="Leave an alliance.", extensions=[Needs(Scope.ADMIN)])
     async def leave_alliance(
         self,
         info: Info,

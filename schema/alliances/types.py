@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import or_
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from auth import policy
 from auth.scopes import Scope
@@ -20,12 +20,14 @@ from portal.kernel.errors import DomainError
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
+    from schema.loaders import Loaders
     from schema.plans.types import Plan
 from schema.alliances.loaders import MEMBERS_BY_JOINED, MembersKey
 from schema.context import Info
-from schema.kernel.errors import forbidden, top_level
 from schema.kernel.ids import expect_global_id
+from schema.kernel.nodes import AreaNode, load_list
 from schema.kernel.pagination import Connection, Ordering, PageRequest, connection_from, paginate
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
 
 strawberry.enum(AllianceStatus, name="AllianceStatus", description="Life-cycle of an alliance.")
@@ -33,7 +35,7 @@ strawberry.enum(MembershipRole, name="MembershipRole", description="An organisat
 
 
 @strawberry.type(description="An organisation's membership of an alliance, current or past.")
-class Membership(relay.Node):
+class Membership(AreaNode):
     db_id: relay.NodeID[str]
     alliance_id: strawberry.Private[uuid.UUID]
     organisation_id: strawberry.Private[uuid.UUID]
@@ -65,16 +67,11 @@ class Membership(relay.Node):
             raise LookupError("a visible membership's alliance is visible")
         return Alliance.from_model(row)
 
+    read_scope = Scope.ALLIANCES_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Membership | None]:
-        if not info.context.principal.has(Scope.ALLIANCES_READ):
-            return [None for _ in node_ids]
-        rows = await info.context.loaders.alliances.membership_by_id.load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.alliances.membership_by_id
 
 
 @strawberry.input(description="Narrow an alliance's member list.")
@@ -91,7 +88,7 @@ class MemberFilter:
     description="A research alliance: its charter, status, dates and members. "
     "Visible only to organisations that are current members."
 )
-class Alliance(relay.Node):
+class Alliance(AreaNode):
     db_id: relay.NodeID[str]
     name: str = strawberry.field(description="The alliance's name.")
     purpose: str = strawberry.field(description="Charter: why the alliance exists.")
@@ -149,51 +146,36 @@ class Alliance(relay.Node):
             roles=tuple(chosen.roles) if chosen.roles else None,
             include_former=chosen.include_former,
         )
-        try:
-            key.page.size()  # validate before batching
-            result = await info.context.loaders.alliances.members.load(key)
-        except DomainError as error:
-            raise top_level(error) from None
+        key.page.size()  # validate before batching
+        result = await info.context.loaders.alliances.members.load(key)
         return connection_from(result, MEMBERS_BY_JOINED, Membership.from_model)
 
     @strawberry.field(
-        description="Its committees, the steering committee first. Needs governance:read."
+        description="Its committees, the steering committee first. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
     async def committees(
         self, info: Info
     ) -> list[Annotated[Committee, strawberry.lazy("schema.committees.types")]]:
-        from schema.committees.types import load_committees_of_alliance
-
-        _require(info, Scope.GOVERNANCE_READ)
-        return await load_committees_of_alliance(info, uuid.UUID(self.db_id))
+        return await load_list(
+            info, info.context.loaders.committees.of_alliance, uuid.UUID(self.db_id)
+        )
 
     @strawberry.field(
         description="Its research plans visible to you, most recently changed first; page "
-        "through them with the top-level plans query. Needs plans:read."
+        "through them with the top-level plans query. Needs plans:read.",
+        extensions=[Needs(Scope.PLANS_READ)],
     )
     async def plans(
         self, info: Info
     ) -> list[Annotated[Plan, strawberry.lazy("schema.plans.types")]]:
-        from schema.plans.types import load_plans_of_alliance
+        return await load_list(info, info.context.loaders.plans.of_alliance, uuid.UUID(self.db_id))
 
-        _require(info, Scope.PLANS_READ)
-        return await load_plans_of_alliance(info, uuid.UUID(self.db_id))
+    read_scope = Scope.ALLIANCES_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Alliance | None]:
-        if not info.context.principal.has(Scope.ALLIANCES_READ):
-            return [None for _ in node_ids]
-        rows = await info.context.loaders.alliances.by_id.load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.from_model(row) if row else None for row in rows]
-
-
-def _require(info: Info, scope: Scope) -> None:
-    if not info.context.principal.has(scope):
-        raise forbidden(policy.MissingScope(scope))
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.alliances.by_id
 
 
 @strawberry.enum(description="Orders of the alliance list.")
@@ -239,8 +221,6 @@ async def resolve_alliances(
 ) -> Connection[Alliance]:
     """Alliances the viewer's organisation is a current member of. Needs alliances:read."""
     principal = info.context.principal
-    if not principal.has(Scope.ALLIANCES_READ):
-        raise forbidden(policy.MissingScope(Scope.ALLIANCES_READ))
     query = policy.visible_alliances(principal)
     if filter is not None and filter.statuses:
         query = query.where(models.Alliance.status.in_(filter.statuses))
@@ -250,12 +230,9 @@ async def resolve_alliances(
             or_(models.Alliance.name.ilike(pattern), models.Alliance.purpose.ilike(pattern))
         )
     page = PageRequest(first=first, after=after, last=last, before=before)
-    try:
-        return await paginate(
-            info.context.session, query, ALLIANCE_ORDERINGS[order_by], page, Alliance.from_model
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    return await paginate(
+        info.context.session, query, ALLIANCE_ORDERINGS[order_by], page, Alliance.from_model
+    )
 
 
 async def resolve_alliance(
@@ -263,14 +240,11 @@ async def resolve_alliance(
     id: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
 ) -> Alliance | None:
     """One alliance, or null when it does not exist or the viewer is not a member."""
-    principal = info.context.principal
-    if not principal.has(Scope.ALLIANCES_READ):
-        raise forbidden(policy.MissingScope(Scope.ALLIANCES_READ))
     try:
         alliance_id = expect_global_id(id, "Alliance", "id")
     except DomainError as error:
         if error.code.value == "NOT_FOUND":
             return None
-        raise top_level(error) from None
+        raise
     row = await info.context.loaders.alliances.by_id.load(alliance_id)
     return Alliance.from_model(row) if row else None

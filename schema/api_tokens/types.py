@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from auth import policy
 from auth.scopes import Scope, parse_scopes
 from db import models
 from portal.api_tokens import service as api_tokens
-from portal.kernel.errors import BadInput, DomainError
+from portal.kernel.errors import BadInput
 from schema.context import Info
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
+from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id
+from schema.kernel.nodes import AreaNode
 from schema.kernel.pagination import Connection, Ordering, PageRequest, paginate
+from schema.kernel.scopes import Needs
+
+if TYPE_CHECKING:
+    from schema.loaders import Loaders
 
 TOKENS_BY_CREATION = Ordering(
     "created_desc", (models.ApiToken.created_at, models.ApiToken.id), descending=True
@@ -29,7 +34,7 @@ TOKENS_BY_CREATION = Ordering(
     description="An API token of your organisation. The secret is shown only "
     "once, by createApiToken. Visible to your organisation's admins."
 )
-class ApiToken(relay.Node):
+class ApiToken(AreaNode):
     db_id: relay.NodeID[str]
     name: str = strawberry.field(description="What the token is for.")
     last_four: str = strawberry.field(description="Last four characters, to recognise it.")
@@ -54,16 +59,11 @@ class ApiToken(relay.Node):
             created_at=row.created_at,
         )
 
+    read_scope = Scope.ADMIN
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ApiToken | None]:
-        if not info.context.principal.has(Scope.ADMIN):
-            return [None for _ in node_ids]
-        rows = await info.context.loaders.api_tokens.by_id.load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.api_tokens.by_id
 
 
 async def resolve_api_tokens(
@@ -76,24 +76,19 @@ async def resolve_api_tokens(
 ) -> Connection[ApiToken]:
     """Your organisation's API tokens, newest first. Needs the admin scope."""
     principal = info.context.principal
-    if not principal.has(Scope.ADMIN):
-        raise forbidden(policy.MissingScope(Scope.ADMIN))
     query = policy.own_api_tokens(principal)
     if not include_revoked:
         query = query.where(
             models.ApiToken.revoked_at.is_(None),
             models.ApiToken.expires_at > models.utcnow(),
         )
-    try:
-        return await paginate(
-            info.context.session,
-            query,
-            TOKENS_BY_CREATION,
-            PageRequest(first=first, after=after),
-            ApiToken.from_model,
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    return await paginate(
+        info.context.session,
+        query,
+        TOKENS_BY_CREATION,
+        PageRequest(first=first, after=after),
+        ApiToken.from_model,
+    )
 
 
 @strawberry.input(
@@ -132,7 +127,10 @@ class RevokeApiTokenPayload:
 
 @strawberry.type
 class ApiTokenMutations:
-    @strawberry.mutation(description="Create an API token; its secret is returned once.")
+    @strawberry.mutation(
+        description="Create an API token; its secret is returned once.",
+        extensions=[Needs(Scope.ADMIN)],
+    )
     async def create_api_token(
         self,
         info: Info,
@@ -161,7 +159,10 @@ class ApiTokenMutations:
             user_errors=errors,
         )
 
-    @strawberry.mutation(description="Revoke an API token; it stops working at once.")
+    @strawberry.mutation(
+        description="Revoke an API token; it stops working at once.",
+        extensions=[Needs(Scope.ADMIN)],
+    )
     async def revoke_api_token(
         self,
         info: Info,

@@ -11,30 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from auth import policy
 from auth.scopes import Scope
 from db import governance as models
 from db.enums import CommitteeTier, MajorityRule, SeatRole
 from db.models import User
 from portal.committees import service as committees
-from portal.kernel.errors import BadInput, DomainError, NotFound
+from portal.kernel.errors import BadInput, NotFound
 from schema.context import Info
-from schema.kernel.errors import UserError, forbidden, guarded, top_level
+from schema.kernel.errors import UserError, guarded
 from schema.kernel.ids import expect_global_id, to_global_id
+from schema.kernel.nodes import AreaNode, load_list, load_required
 from schema.kernel.pagination import Connection, Ordering, PageRequest, connection_from, paginate
-from schema.loaders import by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
 
 if TYPE_CHECKING:
     from schema.alliances.types import Alliance
+    from schema.loaders import Loaders
     from schema.meetings.types import Meeting
 
 strawberry.enum(
@@ -60,68 +60,11 @@ strawberry.enum(
 # --- loaders --------------------------------------------------------------------------------
 
 
-def _committee_by_id(info: Info) -> DataLoader[uuid.UUID, models.Committee | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "committee_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.alliance_records(ctx.principal, models.Committee), models.Committee
-        ),
-    )
-
-
-def _seat_by_id(info: Info) -> DataLoader[uuid.UUID, models.Seat | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "seat_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.alliance_records(ctx.principal, models.Seat), models.Seat
-        ),
-    )
-
-
-def _children_by_parent(info: Info) -> DataLoader[uuid.UUID, list[models.Committee]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "committees_by_parent",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, models.Committee),
-            models.Committee.parent_id,
-            models.Committee.created_at,
-            models.Committee.id,
-        ),
-    )
-
-
-def _seats_by_committee(info: Info) -> DataLoader[uuid.UUID, list[models.Seat]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "seats_by_committee",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, models.Seat),
-            models.Seat.committee_id,
-            *committees.SEAT_ORDER,
-        ),
-    )
-
-
 def _known(info: Info, row: models.Committee) -> Committee:
     """A committee read through the policy: remembered for the request, so that nested
     look-ups of it (a seat's committee, a child's parent) cost no statement."""
-    _committee_by_id(info).prime(row.id, row)
+    info.context.loaders.committees.by_id.prime(row.id, row)
     return Committee.from_model(row)
-
-
-def _representatives_by_seat(info: Info) -> DataLoader[uuid.UUID, list[Representative]]:
-    ctx = info.context
-
-    async def load(seat_ids: Sequence[uuid.UUID]) -> list[list[Representative]]:
-        found = await committees.representatives_of(ctx.session, ctx.principal, seat_ids)
-        return [[Representative.from_model(user) for user in found.get(i, [])] for i in seat_ids]
-
-    return ctx.loaders.get("representatives_by_seat", lambda: DataLoader(load_fn=load))
 
 
 # --- types ------------------------------------------------------------------------------------
@@ -150,7 +93,7 @@ class Representative:
     "alliance, made with it) or a TACTICAL or OPERATIONAL committee whose parent is its "
     "escalation path. Visible to every current member of the alliance (governance:read)."
 )
-class Committee(relay.Node):
+class Committee(AreaNode):
     db_id: relay.NodeID[str]
     alliance_id: strawberry.Private[uuid.UUID]
     parent_id: strawberry.Private[uuid.UUID | None]
@@ -196,14 +139,14 @@ class Committee(relay.Node):
 
     @strawberry.field(description="Committees whose parent this is, oldest first.")
     async def children(self, info: Info) -> list[Committee]:
-        rows = await _children_by_parent(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.committees.of_parent.load(uuid.UUID(self.db_id))
         return [_known(info, row) for row in rows]
 
     @strawberry.field(
         description="Its seats: chair, secretary, members, observers; each by seniority."
     )
     async def seats(self, info: Info) -> list[Seat]:
-        rows = await _seats_by_committee(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.committees.seats_of_committee.load(uuid.UUID(self.db_id))
         return [Seat.from_model(row) for row in rows]
 
     @strawberry.field(
@@ -213,29 +156,24 @@ class Committee(relay.Node):
     async def meetings(
         self, info: Info
     ) -> list[Annotated[Meeting, strawberry.lazy("schema.meetings.types")]]:
-        from schema.meetings.types import load_meetings_of_committee
+        return await load_list(
+            info, info.context.loaders.meetings.of_committee, uuid.UUID(self.db_id)
+        )
 
-        return await load_meetings_of_committee(info, uuid.UUID(self.db_id))
-
-    @strawberry.field(description="The alliance the committee belongs to.")
+    @strawberry.field(
+        description="The alliance the committee belongs to.",
+        extensions=[Needs(Scope.ALLIANCES_READ)],
+    )
     async def alliance(
         self, info: Info
     ) -> Annotated[Alliance, strawberry.lazy("schema.alliances.types")]:
-        from schema.alliances.types import Alliance
+        return await load_required(info, info.context.loaders.alliances.by_id, self.alliance_id)
 
-        row = await info.context.loaders.alliances.by_id.load(self.alliance_id)
-        if row is None:
-            raise LookupError("a visible committee's alliance is visible")
-        return Alliance.from_model(row)
+    read_scope = Scope.GOVERNANCE_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Committee | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _committee_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.committees.by_id
 
 
 @strawberry.type(
@@ -243,7 +181,7 @@ class Committee(relay.Node):
     "people who sit for it. Visible to every current member of the alliance "
     "(governance:read)."
 )
-class Seat(relay.Node):
+class Seat(AreaNode):
     db_id: relay.NodeID[str]
     committee_id: strawberry.Private[uuid.UUID]
     organisation_id: strawberry.Private[uuid.UUID]
@@ -277,16 +215,16 @@ class Seat(relay.Node):
         "admins name them with setSeatRepresentatives."
     )
     async def representatives(self, info: Info) -> list[Representative]:
-        return await _representatives_by_seat(info).load(uuid.UUID(self.db_id))
+        users = await info.context.loaders.committees.representatives_of_seat.load(
+            uuid.UUID(self.db_id)
+        )
+        return [Representative.from_model(user) for user in users]
+
+    read_scope = Scope.GOVERNANCE_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Seat | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _seat_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.committees.seat_by_id
 
 
 @strawberry.type(
@@ -337,45 +275,28 @@ class GovernanceRules:
             version=row.version,
         )
 
-    @strawberry.field(description="The alliance these rules govern.")
+    @strawberry.field(
+        description="The alliance these rules govern.", extensions=[Needs(Scope.ALLIANCES_READ)]
+    )
     async def alliance(
         self, info: Info
     ) -> Annotated[Alliance, strawberry.lazy("schema.alliances.types")]:
-        from schema.alliances.types import Alliance
-
-        row = await info.context.loaders.alliances.by_id.load(self.alliance_id)
-        if row is None:
-            raise LookupError("visible rules' alliance is visible")
-        return Alliance.from_model(row)
+        return await load_required(info, info.context.loaders.alliances.by_id, self.alliance_id)
 
 
 # --- helpers for other areas --------------------------------------------------------------------
 
 
-def _committees_by_alliance(info: Info) -> DataLoader[uuid.UUID, list[models.Committee]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "committees_by_alliance",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, models.Committee),
-            models.Committee.alliance_id,
-            models.Committee.created_at,
-            models.Committee.id,
-        ),
-    )
-
-
 async def load_committees_of_alliance(info: Info, alliance_id: uuid.UUID) -> list[Committee]:
     """An alliance's committees, steering committee first (oldest first), batched."""
-    rows = await _committees_by_alliance(info).load(alliance_id)
+    rows = await info.context.loaders.committees.of_alliance.load(alliance_id)
     return [_known(info, row) for row in rows]
 
 
 async def load_committee(info: Info, committee_id: uuid.UUID) -> Committee:
     """A committee the principal can see (batched per request); ``LookupError`` if it is
     not visible, which a visible object's committee always is."""
-    row = await _committee_by_id(info).load(committee_id)
+    row = await info.context.loaders.committees.by_id.load(committee_id)
     if row is None:
         raise LookupError(f"committee {committee_id} is not visible")
     return Committee.from_model(row)
@@ -383,7 +304,7 @@ async def load_committee(info: Info, committee_id: uuid.UUID) -> Committee:
 
 async def load_seat(info: Info, seat_id: uuid.UUID) -> Seat | None:
     """A seat the principal can see (batched per request), or None (e.g. removed)."""
-    row = await _seat_by_id(info).load(seat_id)
+    row = await info.context.loaders.committees.seat_by_id.load(seat_id)
     return Seat.from_model(row) if row else None
 
 
@@ -434,30 +355,25 @@ async def resolve_committees(
     """An alliance's committees; empty when the alliance does not exist or your
     organisation is not a current member. Needs governance:read."""
     principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     chosen = filter or CommitteeFilter()
     ordering = COMMITTEE_ORDERINGS[order_by]
     page = PageRequest(first=first, after=after, last=last, before=before)
+    page.size()
     try:
-        page.size()
-        try:
-            alliance_id = expect_global_id(alliance, "Alliance", "alliance")
-            parent_id = (
-                expect_global_id(chosen.parent, "Committee", "parent")
-                if chosen.parent is not None
-                else None
-            )
-        except NotFound:  # an ID of another type names nothing: nothing matches
-            return connection_from(([], False, False), ordering, Committee.from_model)
-        query = committees.alliance_committees(
-            principal, alliance_id, tiers=chosen.tiers, parent_id=parent_id
+        alliance_id = expect_global_id(alliance, "Alliance", "alliance")
+        parent_id = (
+            expect_global_id(chosen.parent, "Committee", "parent")
+            if chosen.parent is not None
+            else None
         )
-        return await paginate(
-            info.context.session, query, ordering, page, lambda row: _known(info, row)
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    except NotFound:  # an ID of another type names nothing: nothing matches
+        return connection_from(([], False, False), ordering, Committee.from_model)
+    query = committees.alliance_committees(
+        principal, alliance_id, tiers=chosen.tiers, parent_id=parent_id
+    )
+    return await paginate(
+        info.context.session, query, ordering, page, lambda row: _known(info, row)
+    )
 
 
 async def resolve_governance_rules(
@@ -467,14 +383,10 @@ async def resolve_governance_rules(
     """An alliance's procedural rules; null when it does not exist or your organisation is
     not a current member. Needs governance:read."""
     principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     try:
         alliance_id = expect_global_id(alliance, "Alliance", "alliance")
     except NotFound:
         return None
-    except DomainError as error:
-        raise top_level(error) from None
     row = await committees.get_governance_rules(info.context.session, principal, alliance_id)
     return GovernanceRules.from_model(row) if row else None
 
@@ -485,11 +397,13 @@ class Queries:
         resolver=resolve_committees,
         description="An alliance's committees, visible to its current members; empty for "
         "an alliance you are not in or that does not exist. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
     governance_rules: GovernanceRules | None = strawberry.field(
         resolver=resolve_governance_rules,
         description="An alliance's procedural rules; null for an alliance you are not in or "
         "that does not exist. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
 
 
@@ -696,7 +610,8 @@ def _committee_payload(row: models.Committee | None, errors: list[UserError]) ->
 @strawberry.type
 class Mutations:
     @strawberry.mutation(
-        description="Set up a tactical or operational committee. Lead organisation's admins."
+        description="Set up a tactical or operational committee. Lead organisation's admins.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def create_committee(
         self,
@@ -730,7 +645,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Change a committee's settings with optimistic concurrency. Lead "
-        "organisation's admins."
+        "organisation's admins.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def update_committee(
         self,
@@ -761,7 +677,10 @@ class Mutations:
         return _committee_payload(*await guarded(ctx.session, update))
 
     @strawberry.mutation(
-        description="Seat a current member organisation on a committee. Lead organisation's admins."
+        description=(
+            "Seat a current member organisation on a committee. Lead organisation's admins."
+        ),
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def assign_seat(
         self,
@@ -788,7 +707,10 @@ class Mutations:
 
         return _seat_payload(*await guarded(ctx.session, assign))
 
-    @strawberry.mutation(description="Change a seat's role or vote. Lead organisation's admins.")
+    @strawberry.mutation(
+        description="Change a seat's role or vote. Lead organisation's admins.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def update_seat(
         self,
         info: Info,
@@ -812,7 +734,10 @@ class Mutations:
 
         return _seat_payload(*await guarded(ctx.session, update))
 
-    @strawberry.mutation(description="Remove a seat. Lead organisation's admins.")
+    @strawberry.mutation(
+        description="Remove a seat. Lead organisation's admins.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def remove_seat(
         self,
         info: Info,
@@ -838,7 +763,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Name the people who sit for a seat. The seat's own organisation's "
-        "admins; the lead's admins may only clear them."
+        "admins; the lead's admins may only clear them.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def set_seat_representatives(
         self,
@@ -860,7 +786,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Change the alliance's notice periods, deadlines and response times "
-        "with optimistic concurrency. Lead organisation's admins."
+        "with optimistic concurrency. Lead organisation's admins.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def update_governance_rules(
         self,

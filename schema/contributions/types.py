@@ -18,7 +18,7 @@ import decimal
 import enum
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,28 +27,27 @@ from sqlalchemy import tuple_
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from auth import policy
-from auth.principal import Principal
 from auth.scopes import Scope
 from db import portfolio
 from db.enums import ContributionKind, ContributionStatus
-from db.governance import Seat, VisibilityGrant
 from db.models import utcnow
 from db.session import LockedSession
 from portal.contributions import service as contributions
 from portal.contributions.service import QuantityDimension, SummaryDimension, ValuationHiddenReason
-from portal.kernel.errors import BadInput, DomainError, NotFound
+from portal.kernel.errors import BadInput, NotFound
 from schema.alliances.types import Alliance
 from schema.context import Info
 from schema.kernel.enums import Visibility
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
+from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id, to_global_id
+from schema.kernel.nodes import AreaNode, load_one, load_required
 from schema.kernel.pagination import Connection, Edge, Ordering, PageInfo, PageRequest, paginate
-from schema.loaders import audience_grants, by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_audience, load_organisation
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
+    from schema.loaders import Loaders
     from schema.plans.types import Plan
 
 CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees.types")]
@@ -95,111 +94,9 @@ strawberry.enum(
 # --- loaders ----------------------------------------------------------------------------------
 
 
-def _contribution_by_id(info: Info) -> DataLoader[uuid.UUID, portfolio.Contribution | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "contribution_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.visible_contributions(ctx.principal), portfolio.Contribution
-        ),
-    )
-
-
-def _step_by_id(info: Info) -> DataLoader[uuid.UUID, portfolio.ContributionStep | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "contribution_step_by_id",
-        lambda: by_id_loader(
-            ctx.session,
-            policy.visible_contribution_steps(ctx.principal),
-            portfolio.ContributionStep,
-        ),
-    )
-
-
-def _steps_of(info: Info) -> DataLoader[uuid.UUID, list[portfolio.ContributionStep]]:
-    ctx = info.context
-    step = portfolio.ContributionStep
-    return ctx.loaders.get(
-        "contribution_steps_by_contribution",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_contribution_steps(ctx.principal),
-            step.contribution_id,
-            step.at,
-            step.id,
-        ),
-    )
-
-
-def _valuations_of(info: Info) -> DataLoader[uuid.UUID, list[portfolio.ContributionValuation]]:
-    """The valuation (at most one) of each contribution that the principal may see."""
-    ctx = info.context
-    return ctx.loaders.get(
-        "contribution_valuations_by_contribution",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_valuations(ctx.principal),
-            portfolio.ContributionValuation.contribution_id,
-        ),
-    )
-
-
-def _contributions_of_plan(info: Info) -> DataLoader[uuid.UUID, list[portfolio.Contribution]]:
-    ctx = info.context
-    model = portfolio.Contribution
-    return ctx.loaders.get(
-        "contributions_by_plan",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_contributions(ctx.principal),
-            model.plan_id,
-            model.created_at,
-            model.id,
-        ),
-    )
-
-
-def _visible_plan(info: Info) -> DataLoader[uuid.UUID, portfolio.Plan | None]:
-    """Plans the principal can see, by id: the same loader as schema.plans' (same name,
-    same selection), so planId and plan cost one statement together."""
-    ctx = info.context
-    return ctx.loaders.get(
-        "plan_by_id",
-        lambda: by_id_loader(ctx.session, policy.visible_plans(ctx.principal), portfolio.Plan),
-    )
-
-
-def _audience_of(info: Info) -> DataLoader[uuid.UUID, list[VisibilityGrant]]:
-    visible = policy.visible_contributions(info.context.principal)
-    return audience_grants(
-        info.context.loaders, "contribution", visible.with_only_columns(portfolio.Contribution.id)
-    )
-
-
-def _steering_seat(info: Info) -> DataLoader[uuid.UUID, bool]:
-    """Per alliance: does the principal's organisation sit on its steering committee."""
-    ctx = info.context
-
-    def make() -> DataLoader[uuid.UUID, bool]:
-        async def load(alliance_ids: Sequence[uuid.UUID]) -> list[bool]:
-            seated = set(
-                await ctx.session.scalars(
-                    policy.steering_alliance_ids(ctx.principal).where(
-                        Seat.alliance_id.in_(alliance_ids)
-                    )
-                )
-            )
-            return [alliance_id in seated for alliance_id in alliance_ids]
-
-        return DataLoader(load_fn=load)
-
-    return ctx.loaders.get("contributions_steering_seat_by_alliance", make)
-
-
 async def _plan_gid(info: Info, plan_id: uuid.UUID | None) -> relay.GlobalID | None:
     """The global id of a plan the principal can see; None for no plan or a hidden one."""
-    if plan_id is None or await _visible_plan(info).load(plan_id) is None:
+    if plan_id is None or await info.context.loaders.plans.by_id.load(plan_id) is None:
         return None
     return to_global_id("Plan", plan_id)
 
@@ -220,7 +117,7 @@ class Money:
     description="One step of a contribution's life (append-only): the status it moved to, "
     "which organisation and user moved it, when, and why. Visible with its contribution."
 )
-class ContributionStep(relay.Node):
+class ContributionStep(AreaNode):
     db_id: relay.NodeID[str]
     organisation_id: strawberry.Private[uuid.UUID]
     status: ContributionStatus = strawberry.field(
@@ -250,14 +147,11 @@ class ContributionStep(relay.Node):
     async def organisation(self, info: Info) -> Organisation:
         return await load_organisation(info, self.organisation_id)
 
+    read_scope = Scope.CONTRIBUTIONS_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ContributionStep | None]:
-        if not info.context.principal.has(Scope.CONTRIBUTIONS_READ):
-            return [None for _ in node_ids]
-        rows = await _step_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.contributions.step_by_id
 
 
 @strawberry.type(
@@ -267,7 +161,7 @@ class ContributionStep(relay.Node):
     "organisation; to anyone else it does not exist. Its valuation is confidential (see "
     "valuation). Needs contributions:read."
 )
-class Contribution(relay.Node):
+class Contribution(AreaNode):
     db_id: relay.NodeID[str]
     alliance_id: strawberry.Private[uuid.UUID]
     organisation_id: strawberry.Private[uuid.UUID]
@@ -324,7 +218,10 @@ class Contribution(relay.Node):
     async def organisation(self, info: Info) -> Organisation:
         return await load_organisation(info, self.organisation_id)
 
-    @strawberry.field(description="The alliance it is contributed to.")
+    @strawberry.field(
+        description="The alliance it is contributed to.",
+        extensions=[Needs(Scope.ALLIANCES_READ)],
+    )
     async def alliance(self, info: Info) -> Alliance:
         row = await info.context.loaders.alliances.by_id.load(self.alliance_id)
         if row is None:
@@ -340,29 +237,36 @@ class Contribution(relay.Node):
 
     @strawberry.field(
         description="The plan it is for; null when it is for no plan, for a plan you cannot "
-        "see, or when your credential lacks plans:read."
+        "see, or when your credential lacks plans:read.",
+        extensions=[Needs(Scope.PLANS_READ)],
     )
     async def plan(self, info: Info) -> PlanRef | None:
         if self.plan_ref is None:
             return None
-        from schema.plans.types import load_plan
+        return await load_one(info, info.context.loaders.plans.by_id, self.plan_ref)
 
-        return await load_plan(info, self.plan_ref)
-
-    @strawberry.field(description="With visibility COMMITTEE: whose seat holders see it.")
+    @strawberry.field(
+        description="With visibility COMMITTEE: whose seat holders see it.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
+    )
     async def visibility_committee(self, info: Info) -> CommitteeRef | None:
         if self.visibility_committee_id is None:
             return None
-        from schema.committees.types import load_committee
-
-        return await load_committee(info, self.visibility_committee_id)
+        return await load_required(
+            info, info.context.loaders.committees.by_id, self.visibility_committee_id
+        )
 
     @strawberry.field(
         description="With visibility ORGANISATIONS: the member organisations it is shared "
         "with (the contributor always among them); null with any other visibility."
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
-        return await load_audience(info, _audience_of(info), uuid.UUID(self.db_id), self.visibility)
+        return await load_audience(
+            info,
+            info.context.loaders.contributions.audience,
+            uuid.UUID(self.db_id),
+            self.visibility,
+        )
 
     @strawberry.field(
         description="What the contribution is worth: an exact decimal amount and its ISO "
@@ -372,7 +276,9 @@ class Contribution(relay.Node):
         "valuationHiddenReason says which."
     )
     async def valuation(self, info: Info) -> Money | None:
-        rows = await _valuations_of(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.contributions.valuations_of_contribution.load(
+            uuid.UUID(self.db_id)
+        )
         return Money(amount=rows[0].amount, currency=rows[0].currency) if rows else None
 
     @strawberry.field(
@@ -381,26 +287,29 @@ class Contribution(relay.Node):
         "(you are neither, whether or not a valuation exists). Null when valuation is set."
     )
     async def valuation_hidden_reason(self, info: Info) -> ValuationHiddenReason | None:
-        if await _valuations_of(info).load(uuid.UUID(self.db_id)):
+        if await info.context.loaders.contributions.valuations_of_contribution.load(
+            uuid.UUID(self.db_id)
+        ):
             return None
         entitled = self.organisation_id == info.context.principal.organisation_id or (
-            await _steering_seat(info).load(self.alliance_id)
+            await info.context.loaders.contributions.steering_seat_in_alliance.load(
+                self.alliance_id
+            )
         )
         return ValuationHiddenReason.NOT_VALUED if entitled else ValuationHiddenReason.CONFIDENTIAL
 
     @strawberry.field(description="Its history, oldest first: who moved it to which status.")
     async def steps(self, info: Info) -> list[ContributionStep]:
-        rows = await _steps_of(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.contributions.steps_of_contribution.load(
+            uuid.UUID(self.db_id)
+        )
         return [ContributionStep.from_model(row) for row in rows]
 
+    read_scope = Scope.CONTRIBUTIONS_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Contribution | None]:
-        if not info.context.principal.has(Scope.CONTRIBUTIONS_READ):
-            return [None for _ in node_ids]
-        rows = await _contribution_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.contributions.by_id
 
 
 async def load_contributions_of_plan(info: Info, plan_id: uuid.UUID) -> list[Contribution]:
@@ -408,7 +317,7 @@ async def load_contributions_of_plan(info: Info, plan_id: uuid.UUID) -> list[Con
     request: one statement for all plans); empty without contributions:read."""
     if not info.context.principal.has(Scope.CONTRIBUTIONS_READ):
         return []
-    rows = await _contributions_of_plan(info).load(plan_id)
+    rows = await info.context.loaders.contributions.of_plan.load(plan_id)
     return [Contribution.from_model(row) for row in rows]
 
 
@@ -639,11 +548,6 @@ async def _page_by_amount(
     )
 
 
-def _require_read(principal: Principal) -> None:
-    if not principal.has(Scope.CONTRIBUTIONS_READ):
-        raise forbidden(policy.MissingScope(Scope.CONTRIBUTIONS_READ))
-
-
 async def resolve_contributions(
     info: Info,
     alliance: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
@@ -668,7 +572,6 @@ async def resolve_contributions(
     """The alliance's contributions you may see. Needs contributions:read; an alliance you
     are not a member of has none."""
     principal = info.context.principal
-    _require_read(principal)
     chosen = filter or ContributionFilter()
     try:
         alliance_id = expect_global_id(alliance, "Alliance", "alliance")
@@ -680,34 +583,29 @@ async def resolve_contributions(
         plan_id = expect_global_id(chosen.plan, "Plan", "plan") if chosen.plan is not None else None
     except NotFound:
         return _empty()  # an ID of another type names nothing
-    except DomainError as error:
-        raise top_level(error) from None
     page = PageRequest(first=first, after=after, last=last, before=before)
-    try:
-        listing = contributions.alliance_contributions(
-            principal,
-            alliance_id,
-            contributions.ContributionFilter(
-                organisation_id=organisation_id,
-                kinds=chosen.kinds,
-                statuses=chosen.statuses,
-                plan_id=plan_id,
-                currency=chosen.currency,
-                min_amount=chosen.min_amount,
-                max_amount=chosen.max_amount,
-            ),
-        )
-        if order_by is ContributionOrder.AMOUNT_DESC:
-            return await _page_by_amount(info.context.session, listing, page)
-        return await paginate(
-            info.context.session,
-            listing.query,
-            COLUMN_ORDERINGS[order_by],
-            page,
-            Contribution.from_model,
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    listing = contributions.alliance_contributions(
+        principal,
+        alliance_id,
+        contributions.ContributionFilter(
+            organisation_id=organisation_id,
+            kinds=chosen.kinds,
+            statuses=chosen.statuses,
+            plan_id=plan_id,
+            currency=chosen.currency,
+            min_amount=chosen.min_amount,
+            max_amount=chosen.max_amount,
+        ),
+    )
+    if order_by is ContributionOrder.AMOUNT_DESC:
+        return await _page_by_amount(info.context.session, listing, page)
+    return await paginate(
+        info.context.session,
+        listing.query,
+        COLUMN_ORDERINGS[order_by],
+        page,
+        Contribution.from_model,
+    )
 
 
 def _alliance_or_none(alliance: strawberry.ID) -> uuid.UUID | None:
@@ -715,8 +613,6 @@ def _alliance_or_none(alliance: strawberry.ID) -> uuid.UUID | None:
         return expect_global_id(alliance, "Alliance", "alliance")
     except NotFound:
         return None
-    except DomainError as error:
-        raise top_level(error) from None
 
 
 async def resolve_contribution_summary(
@@ -733,7 +629,6 @@ async def resolve_contribution_summary(
     """Valuation totals of the alliance's contributions: per currency and the chosen
     dimensions, one amount per status. Needs contributions:read."""
     principal = info.context.principal
-    _require_read(principal)
     alliance_id = _alliance_or_none(alliance)
     if alliance_id is None:
         return []
@@ -756,7 +651,6 @@ async def resolve_contribution_quantities(
     """Counts and total quantities of the alliance's contributions you can see, per kind,
     unit and status. Needs contributions:read."""
     principal = info.context.principal
-    _require_read(principal)
     alliance_id = _alliance_or_none(alliance)
     if alliance_id is None:
         return []
@@ -773,6 +667,7 @@ class Queries:
         description="Contributions of an alliance visible to you, with filters (organisation, "
         "kinds, statuses, plan, currency and amount range on the valuations you may see) "
         "and keyset pagination. Needs contributions:read.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_READ)],
     )
     contribution_summary: list[ContributionSummaryRow] = strawberry.field(
         resolver=resolve_contribution_summary,
@@ -783,12 +678,14 @@ class Queries:
         + ") Hidden valuations are left out of every total and of valuedCount, so no "
         "total or count lets you subtract your way to a hidden amount; amounts of different "
         "currencies are never added. Needs contributions:read.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_READ)],
     )
     contribution_quantities: list[ContributionQuantityRow] = strawberry.field(
         resolver=resolve_contribution_quantities,
         description="How many contributions you can see and how much of each unit, per "
         "kind, unit and status (optionally per organisation or plan). Uses no valuation. "
         "Needs contributions:read.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_READ)],
     )
 
 
@@ -991,7 +888,8 @@ async def _transition(
 class Mutations:
     @strawberry.mutation(
         description="Record your organisation's contribution (PLEDGED). Any current member "
-        "organisation, with contributions:write; accepts an idempotency key."
+        "organisation, with contributions:write; accepts an idempotency key.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_WRITE)],
     )
     async def record_contribution(
         self,
@@ -1034,7 +932,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Change a pledged or committed contribution. The contributing "
-        "organisation only, with contributions:write and the current version."
+        "organisation only, with contributions:write and the current version.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_WRITE)],
     )
     async def update_contribution(
         self,
@@ -1071,7 +970,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="PLEDGED → COMMITTED. The contributing organisation only, with "
-        "contributions:write."
+        "contributions:write.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_WRITE)],
     )
     async def commit_contribution(
         self,
@@ -1087,7 +987,8 @@ class Mutations:
     @strawberry.mutation(
         description="COMMITTED → DELIVERED, confirmed by the organisation that receives the "
         "contribution (its plan's owner, else the alliance's lead), never by the "
-        "contributor. With contributions:write."
+        "contributor. With contributions:write.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_WRITE)],
     )
     async def confirm_delivery(
         self,
@@ -1100,7 +1001,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="PLEDGED or COMMITTED → WITHDRAWN. The contributing organisation only, "
-        "with contributions:write."
+        "with contributions:write.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_WRITE)],
     )
     async def withdraw_contribution(
         self,

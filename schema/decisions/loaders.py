@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auth import policy
 from auth.principal import Principal
+from db import governance
 from db.governance import Decision
 from db.session import LockedSession
 from schema.kernel.loading import by_id_loader, grouped_loader
@@ -20,4 +21,12 @@ class DecisionLoaders:
             Decision.meeting_id,
             Decision.created_at,
             Decision.id,
+        )
+        self.vote_by_id = by_id_loader(session, policy.alliance_records(principal, governance.Vote))
+        self.votes_of_decision = grouped_loader(
+            session,
+            policy.alliance_records(principal, governance.Vote),
+            governance.Vote.decision_id,
+            governance.Vote.cast_at,
+            governance.Vote.id,
         )

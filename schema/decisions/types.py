@@ -24,16 +24,18 @@ from auth.scopes import Scope
 from db import governance, models
 from db.enums import DecisionOutcome, DecisionProcedure, DecisionStatus, VoteChoice
 from portal.decisions import service as decisions
-from portal.kernel.errors import DomainError, NotFound
+from portal.kernel.errors import NotFound
 from schema.context import Info
-from schema.kernel.errors import UserError, forbidden, guarded, top_level
+from schema.kernel.errors import UserError, guarded
 from schema.kernel.ids import expect_global_id, parse_global_id, to_global_id
+from schema.kernel.nodes import AreaNode, load_required, node_class, nodes_by_global_id
 from schema.kernel.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
-from schema.loaders import by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
+    from schema.loaders import Loaders
     from schema.meetings.types import Meeting
 
 strawberry.enum(
@@ -58,56 +60,6 @@ strawberry.enum(VoteChoice, name="VoteChoice", description="A vote: for, against
 # --- loaders -------------------------------------------------------------------------------
 
 
-def _decision_by_id(info: Info) -> DataLoader[uuid.UUID, governance.Decision | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "decision_by_id",
-        lambda: by_id_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, governance.Decision),
-            governance.Decision,
-        ),
-    )
-
-
-def _vote_by_id(info: Info) -> DataLoader[uuid.UUID, governance.Vote | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "vote_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.alliance_records(ctx.principal, governance.Vote), governance.Vote
-        ),
-    )
-
-
-def _votes_by_decision(info: Info) -> DataLoader[uuid.UUID, list[governance.Vote]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "votes_by_decision",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, governance.Vote),
-            governance.Vote.decision_id,
-            governance.Vote.cast_at,
-            governance.Vote.id,
-        ),
-    )
-
-
-def _decisions_by_meeting(info: Info) -> DataLoader[uuid.UUID, list[governance.Decision]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "decisions_by_meeting",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, governance.Decision),
-            governance.Decision.meeting_id,
-            governance.Decision.created_at,
-            governance.Decision.id,
-        ),
-    )
-
-
 # --- types ---------------------------------------------------------------------------------
 
 
@@ -120,16 +72,14 @@ class DecisionSubject:
         description="The object itself; null when it no longer exists or you may not see it."
     )
     async def node(self, info: Info) -> relay.Node | None:
-        from schema.viewer import resolve_node
-
-        return await resolve_node(info, self.id)
+        return (await nodes_by_global_id(info, [self.id], field="subject"))[0]
 
 
 @strawberry.type(
     description="One organisation's vote on a decision, cast through its voting seat. "
     "Final once cast. Visible to every member organisation of the alliance."
 )
-class Vote(relay.Node):
+class Vote(AreaNode):
     db_id: relay.NodeID[str]
     decision_id: strawberry.Private[uuid.UUID]
     organisation_id: strawberry.Private[uuid.UUID]
@@ -156,19 +106,16 @@ class Vote(relay.Node):
 
     @strawberry.field(description="The decision voted on.")
     async def decision(self, info: Info) -> Decision:
-        row = await _decision_by_id(info).load(self.decision_id)
+        row = await info.context.loaders.decisions.by_id.load(self.decision_id)
         if row is None:
             raise LookupError("a visible vote's decision is visible")
         return Decision.from_model(row)
 
+    read_scope = Scope.GOVERNANCE_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Vote | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _vote_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.decisions.vote_by_id
 
 
 @strawberry.type(
@@ -181,7 +128,7 @@ class Vote(relay.Node):
     "against; QUALIFIED: at least two thirds for). Visible to every member organisation of "
     "the alliance."
 )
-class Decision(relay.Node):
+class Decision(AreaNode):
     db_id: relay.NodeID[str]
     alliance_id: strawberry.Private[uuid.UUID]
     committee_id: strawberry.Private[uuid.UUID]
@@ -237,9 +184,7 @@ class Decision(relay.Node):
     async def committee(
         self, info: Info
     ) -> Annotated[Committee, strawberry.lazy("schema.committees.types")]:
-        from schema.committees.types import load_committee
-
-        return await load_committee(info, self.committee_id)
+        return await load_required(info, info.context.loaders.committees.by_id, self.committee_id)
 
     @strawberry.field(description="The meeting it is taken in; null for a written procedure.")
     async def meeting(
@@ -247,9 +192,7 @@ class Decision(relay.Node):
     ) -> Annotated[Meeting, strawberry.lazy("schema.meetings.types")] | None:
         if self.meeting_id is None:
             return None
-        from schema.meetings.types import load_meeting
-
-        return await load_meeting(info, self.meeting_id)
+        return await load_required(info, info.context.loaders.meetings.by_id, self.meeting_id)
 
     @strawberry.field(description="The organisation whose veto rejected it, if one did.")
     async def vetoed_by(self, info: Info) -> Organisation | None:
@@ -268,23 +211,20 @@ class Decision(relay.Node):
 
     @strawberry.field(description="The votes cast, in the order they were cast.")
     async def votes(self, info: Info) -> list[Vote]:
-        rows = await _votes_by_decision(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.decisions.votes_of_decision.load(uuid.UUID(self.db_id))
         return [Vote.from_model(row) for row in rows]
 
+    read_scope = Scope.GOVERNANCE_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Decision | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _decision_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.decisions.by_id
 
 
 async def load_decisions_of_meeting(info: Info, meeting_id: uuid.UUID) -> list[Decision]:
     """The decisions taken in a meeting, in the order they were recorded (one statement for
     all meetings of a request)."""
-    rows = await _decisions_by_meeting(info).load(meeting_id)
+    rows = await info.context.loaders.decisions.of_meeting.load(meeting_id)
     return [Decision.from_model(row) for row in rows]
 
 
@@ -371,8 +311,6 @@ async def resolve_decisions(
     """Decisions of an alliance, newest first. Needs governance:read; an alliance you are
     not a member of has no decisions for you."""
     principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     page = PageRequest(first=first, after=after, last=last, before=before)
     try:
         page.size()
@@ -390,8 +328,6 @@ async def resolve_decisions(
         )
     except NotFound:
         return _empty()  # an ID of another type names nothing: nothing matches
-    except DomainError as error:
-        raise top_level(error) from None
 
 
 @strawberry.type
@@ -399,6 +335,7 @@ class Queries:
     decisions: Connection[Decision] = strawberry.field(
         resolver=resolve_decisions,
         description="Decisions of an alliance you belong to, newest first (governance:read).",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
 
 
@@ -475,10 +412,8 @@ class CastVotePayload:
 
 async def _subject(info: Info, value: strawberry.ID) -> decisions.Subject:
     """The visible object a global ID names, as a decision's subject."""
-    from schema.registry import NODE_TYPES
-
     type_name, object_id = parse_global_id(value, "subject")
-    node_type = NODE_TYPES.get(type_name)
+    node_type = node_class(info, type_name)
     found: Iterable[Any] = (
         await node_type.resolve_nodes(info=info, node_ids=[str(object_id)])  # type: ignore[misc]
         if node_type is not None
@@ -497,7 +432,8 @@ async def _subject(info: Info, value: strawberry.ID) -> decisions.Subject:
 class Mutations:
     @strawberry.mutation(
         description="Record a decision of a committee, in a meeting or by written procedure. "
-        "The committee's chair only (governance:write); see RecordDecisionInput."
+        "The committee's chair only (governance:write); see RecordDecisionInput.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def record_decision(
         self,
@@ -538,7 +474,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Cast your organisation's vote on an open decision: through a voting seat "
-        "on its committee (governance:write), once; see CastVoteInput."
+        "on its committee (governance:write), once; see CastVoteInput.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def cast_vote(
         self,
@@ -568,7 +505,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Close an open decision and store the outcome computed from its votes. "
-        "The committee's chair only (governance:write); see CloseDecisionInput."
+        "The committee's chair only (governance:write); see CloseDecisionInput.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def close_decision(
         self,

@@ -7,27 +7,25 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from auth import policy
 from auth.scopes import Scope
-from db import governance, portfolio
+from db import portfolio
 from db.enums import AccessRequestStatus, IpKind
-from db.models import Organisation as OrganisationRow
 from db.models import utcnow
 from portal.ip_assets import service as ip_assets
-from portal.kernel.errors import BadInput, DomainError, NotFound
+from portal.kernel.errors import BadInput, NotFound
 from schema.context import Info
 from schema.kernel.enums import Visibility
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
+from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id, to_global_id
+from schema.kernel.nodes import AreaNode, load_required
 from schema.kernel.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
-from schema.loaders import audience_grants, by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import (
     Organisation,
     load_audience,
@@ -37,6 +35,7 @@ from schema.organisations.types import (
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
+    from schema.loaders import Loaders
 
 strawberry.enum(
     IpKind,
@@ -64,10 +63,6 @@ strawberry.enum(
 
 CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees.types")]
 
-ACCESS_REQUEST_ORDER = (
-    portfolio.IpAccessRequest.created_at.desc(),
-    portfolio.IpAccessRequest.id.desc(),
-)
 ACCESS_REQUESTS_BY_CREATION = Ordering(
     "created_desc",
     (portfolio.IpAccessRequest.created_at, portfolio.IpAccessRequest.id),
@@ -78,75 +73,8 @@ ACCESS_REQUESTS_BY_CREATION = Ordering(
 # Loaders: each starts from a policy selection, so batching never widens the view ---------
 
 
-def _asset_loader(info: Info) -> DataLoader[uuid.UUID, portfolio.IpAsset | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "ip_asset_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.visible_ip_assets(ctx.principal), portfolio.IpAsset
-        ),
-    )
-
-
-def _request_loader(info: Info) -> DataLoader[uuid.UUID, portfolio.IpAccessRequest | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "ip_access_request_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.visible_access_requests(ctx.principal), portfolio.IpAccessRequest
-        ),
-    )
-
-
-def _owners_of_asset(info: Info) -> DataLoader[uuid.UUID, list[portfolio.IpAssetOwner]]:
-    ctx = info.context
-    owner = portfolio.IpAssetOwner
-    return ctx.loaders.get(
-        "ip_asset_owners_by_asset",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_ip_asset_owners(ctx.principal).join(
-                OrganisationRow, OrganisationRow.id == owner.organisation_id
-            ),
-            owner.ip_asset_id,
-            OrganisationRow.name,
-            OrganisationRow.id,
-        ),
-    )
-
-
-def _requests_of_asset(info: Info) -> DataLoader[uuid.UUID, list[portfolio.IpAccessRequest]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "ip_access_requests_by_asset",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_access_requests(ctx.principal),
-            portfolio.IpAccessRequest.ip_asset_id,
-            *ACCESS_REQUEST_ORDER,
-        ),
-    )
-
-
-def _audience_of_asset(info: Info) -> DataLoader[uuid.UUID, list[governance.VisibilityGrant]]:
-    visible = policy.visible_ip_assets(info.context.principal)
-    return audience_grants(
-        info.context.loaders, "ip_asset", visible.with_only_columns(portfolio.IpAsset.id)
-    )
-
-
-def _plan_loader(info: Info) -> DataLoader[uuid.UUID, portfolio.Plan | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "ip_asset_plan_by_id",
-        lambda: by_id_loader(ctx.session, policy.visible_plans(ctx.principal), portfolio.Plan),
-    )
-
-
 async def _committee(info: Info, committee_id: uuid.UUID) -> Committee:
-    from schema.committees.types import load_committee
-
-    return await load_committee(info, committee_id)
+    return await load_required(info, info.context.loaders.committees.by_id, committee_id)
 
 
 # Types -------------------------------------------------------------------------------------
@@ -157,7 +85,7 @@ async def _committee(info: Info, committee_id: uuid.UUID) -> Committee:
     "one or several member organisations. Visible to its audience (see visibility) and "
     "always to its owners; to anyone else it does not exist. Needs ip:read."
 )
-class IpAsset(relay.Node):
+class IpAsset(AreaNode):
     db_id: relay.NodeID[str]
     related_plan_id: strawberry.Private[uuid.UUID | None]
     visibility_committee_id: strawberry.Private[uuid.UUID | None]
@@ -196,17 +124,21 @@ class IpAsset(relay.Node):
     @strawberry.field(
         description="Global ID of the research plan the asset relates to (a Plan). Null "
         "when there is none, or when you cannot see that plan (visibility, or a credential "
-        "without plans:read)."
+        "without plans:read).",
+        extensions=[Needs(Scope.PLANS_READ)],
     )
     async def plan_id(self, info: Info) -> strawberry.ID | None:
-        if self.related_plan_id is None or not info.context.principal.has(Scope.PLANS_READ):
+        if self.related_plan_id is None:
             return None
-        plan = await _plan_loader(info).load(self.related_plan_id)
+        plan = await info.context.loaders.plans.by_id.load(self.related_plan_id)
         if plan is None:
             return None
         return strawberry.ID(str(to_global_id("Plan", plan.id)))
 
-    @strawberry.field(description="With visibility COMMITTEE: whose seat holders see it.")
+    @strawberry.field(
+        description="With visibility COMMITTEE: whose seat holders see it.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
+    )
     async def visibility_committee(self, info: Info) -> CommitteeRef | None:
         if self.visibility_committee_id is None:
             return None
@@ -218,12 +150,12 @@ class IpAsset(relay.Node):
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
         return await load_audience(
-            info, _audience_of_asset(info), uuid.UUID(self.db_id), self.visibility
+            info, info.context.loaders.ip_assets.audience, uuid.UUID(self.db_id), self.visibility
         )
 
     @strawberry.field(description="The owner organisations, by name (at least one).")
     async def owners(self, info: Info) -> list[Organisation]:
-        rows = await _owners_of_asset(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.ip_assets.owners_of_asset.load(uuid.UUID(self.db_id))
         return await load_organisations(info, [row.organisation_id for row in rows])
 
     @strawberry.field(
@@ -231,17 +163,14 @@ class IpAsset(relay.Node):
         "newest first: all of them if it owns the asset, otherwise only its own."
     )
     async def access_requests(self, info: Info) -> list[IpAccessRequest]:
-        rows = await _requests_of_asset(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.ip_assets.requests_of_asset.load(uuid.UUID(self.db_id))
         return [IpAccessRequest.from_model(row) for row in rows]
 
+    read_scope = Scope.IP_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[IpAsset | None]:
-        if not info.context.principal.has(Scope.IP_READ):
-            return [None for _ in node_ids]
-        rows = await _asset_loader(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.ip_assets.by_id
 
 
 @strawberry.type(
@@ -249,7 +178,7 @@ class IpAsset(relay.Node):
     "owners' answer. Visible only to the requesting organisation and the asset's owner "
     "organisations. Needs ip:read."
 )
-class IpAccessRequest(relay.Node):
+class IpAccessRequest(AreaNode):
     db_id: relay.NodeID[str]
     asset_id: strawberry.Private[uuid.UUID]
     organisation_id: strawberry.Private[uuid.UUID]
@@ -285,7 +214,7 @@ class IpAccessRequest(relay.Node):
         "longer see it."
     )
     async def asset(self, info: Info) -> IpAsset | None:
-        row = await _asset_loader(info).load(self.asset_id)
+        row = await info.context.loaders.ip_assets.by_id.load(self.asset_id)
         return IpAsset.from_model(row) if row else None
 
     @strawberry.field(description="The organisation that asked for access.")
@@ -300,14 +229,11 @@ class IpAccessRequest(relay.Node):
             return None
         return await load_organisation(info, self.answered_by_organisation_id)
 
+    read_scope = Scope.IP_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[IpAccessRequest | None]:
-        if not info.context.principal.has(Scope.IP_READ):
-            return [None for _ in node_ids]
-        rows = await _request_loader(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.ip_assets.request_by_id
 
 
 # Lists -------------------------------------------------------------------------------------
@@ -391,8 +317,6 @@ async def resolve_ip_assets(
     """The alliance's IP assets you may see. Needs ip:read; an alliance you are not a
     member of has none."""
     principal = info.context.principal
-    if not principal.has(Scope.IP_READ):
-        raise forbidden(policy.MissingScope(Scope.IP_READ))
     chosen = filter or IpAssetFilter()
     try:
         alliance_id = expect_global_id(alliance, "Alliance", "alliance")
@@ -400,8 +324,6 @@ async def resolve_ip_assets(
         plan_id = _optional_id(chosen.plan, "Plan", "plan")
     except NotFound:
         return _empty()  # an ID of another type names nothing
-    except DomainError as error:
-        raise top_level(error) from None
     query = ip_assets.alliance_ip_assets(
         principal,
         alliance_id,
@@ -413,12 +335,9 @@ async def resolve_ip_assets(
         ),
     )
     page = PageRequest(first=first, after=after, last=last, before=before)
-    try:
-        return await paginate(
-            info.context.session, query, IP_ASSET_ORDERINGS[order_by], page, IpAsset.from_model
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    return await paginate(
+        info.context.session, query, IP_ASSET_ORDERINGS[order_by], page, IpAsset.from_model
+    )
 
 
 async def resolve_ip_access_requests(
@@ -433,16 +352,12 @@ async def resolve_ip_access_requests(
     """Access requests of the alliance your organisation is party to, newest first. Needs
     ip:read; an alliance you are not a member of has none."""
     principal = info.context.principal
-    if not principal.has(Scope.IP_READ):
-        raise forbidden(policy.MissingScope(Scope.IP_READ))
     chosen = filter or IpAccessRequestFilter()
     try:
         alliance_id = expect_global_id(alliance, "Alliance", "alliance")
         asset_id = _optional_id(chosen.asset, "IpAsset", "asset")
     except NotFound:
         return _empty()
-    except DomainError as error:
-        raise top_level(error) from None
     query = ip_assets.alliance_access_requests(
         principal,
         alliance_id,
@@ -450,16 +365,13 @@ async def resolve_ip_access_requests(
             statuses=chosen.statuses, asset_id=asset_id, direction=chosen.direction
         ),
     )
-    try:
-        return await paginate(
-            info.context.session,
-            query,
-            ACCESS_REQUESTS_BY_CREATION,
-            PageRequest(first=first, after=after),
-            IpAccessRequest.from_model,
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    return await paginate(
+        info.context.session,
+        query,
+        ACCESS_REQUESTS_BY_CREATION,
+        PageRequest(first=first, after=after),
+        IpAccessRequest.from_model,
+    )
 
 
 # Mutations ---------------------------------------------------------------------------------
@@ -647,11 +559,13 @@ class Queries:
         resolver=resolve_ip_assets,
         description="The IP register of an alliance: assets visible to you, with filters "
         "(kinds, owner, plan, text). Needs ip:read.",
+        extensions=[Needs(Scope.IP_READ)],
     )
     ip_access_requests: Connection[IpAccessRequest] = strawberry.field(
         resolver=resolve_ip_access_requests,
         description="Access requests of an alliance your organisation made or received for "
         "assets it owns, with filters (status, asset, direction). Needs ip:read.",
+        extensions=[Needs(Scope.IP_READ)],
     )
 
 
@@ -659,7 +573,8 @@ class Queries:
 class Mutations:
     @strawberry.mutation(
         description="Register an IP asset. Any current member organisation, with ip:write; "
-        "yours becomes an owner. Accepts an idempotency key."
+        "yours becomes an owner. Accepts an idempotency key.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def register_ip_asset(
         self,
@@ -691,7 +606,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Edit an IP asset's title, description, licence terms or visibility. "
-        "Any owner organisation, with ip:write; optimistic concurrency on version."
+        "Any owner organisation, with ip:write; optimistic concurrency on version.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def update_ip_asset(
         self,
@@ -718,7 +634,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Add a co-owner organisation to an IP asset. Any owner organisation, "
-        "with ip:write; optimistic concurrency on version."
+        "with ip:write; optimistic concurrency on version.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def add_ip_owner(
         self,
@@ -740,7 +657,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Remove an owner organisation from an IP asset. Any owner organisation, "
-        "with ip:write; the last owner stays; optimistic concurrency on version."
+        "with ip:write; the last owner stays; optimistic concurrency on version.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def remove_ip_owner(
         self,
@@ -762,7 +680,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Request access rights to an IP asset you can see and do not own. A "
-        "current member organisation, with ip:write. Accepts an idempotency key."
+        "current member organisation, with ip:write. Accepts an idempotency key.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def request_ip_access(
         self,
@@ -785,7 +704,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Grant or refuse a pending access request with an answer. Any owner "
-        "organisation of the asset except the requester, with ip:write."
+        "organisation of the asset except the requester, with ip:write.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def answer_ip_access_request(
         self,
@@ -810,7 +730,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Withdraw a pending access request. The requesting organisation only, "
-        "with ip:write."
+        "with ip:write.",
+        extensions=[Needs(Scope.IP_WRITE)],
     )
     async def withdraw_ip_access_request(
         self,

@@ -6,30 +6,30 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from auth import policy
 from auth.scopes import Scope
 from db import governance
 from db.enums import IssueMoveKind, IssueSeverity, IssueStatus
 from db.models import utcnow
 from portal.issues import service as issues
-from portal.kernel.errors import DomainError, NotFound
+from portal.kernel.errors import NotFound
 from schema.context import Info
 from schema.kernel.enums import Visibility
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
+from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id
+from schema.kernel.nodes import AreaNode, load_required
 from schema.kernel.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
-from schema.loaders import audience_grants, by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_audience, load_organisation
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
+    from schema.loaders import Loaders
 
 strawberry.enum(
     IssueSeverity, name="IssueSeverity", description="How serious an issue is for the alliance."
@@ -49,55 +49,15 @@ strawberry.enum(
 CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees.types")]
 
 
-def _issue_loader(info: Info) -> DataLoader[uuid.UUID, governance.Issue | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "issue_by_id",
-        lambda: by_id_loader(ctx.session, policy.visible_issues(ctx.principal), governance.Issue),
-    )
-
-
-def _move_loader(info: Info) -> DataLoader[uuid.UUID, governance.IssueMove | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "issue_move_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.visible_issue_moves(ctx.principal), governance.IssueMove
-        ),
-    )
-
-
-def _moves_of_issue(info: Info) -> DataLoader[uuid.UUID, list[governance.IssueMove]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "issue_moves_by_issue",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_issue_moves(ctx.principal),
-            governance.IssueMove.issue_id,
-            *issues.MOVE_ORDER,
-        ),
-    )
-
-
-def _audience_of_issue(info: Info) -> DataLoader[uuid.UUID, list[governance.VisibilityGrant]]:
-    visible = policy.visible_issues(info.context.principal)
-    return audience_grants(
-        info.context.loaders, "issue", visible.with_only_columns(governance.Issue.id)
-    )
-
-
 async def _committee(info: Info, committee_id: uuid.UUID) -> Committee:
-    from schema.committees.types import load_committee
-
-    return await load_committee(info, committee_id)
+    return await load_required(info, info.context.loaders.committees.by_id, committee_id)
 
 
 @strawberry.type(
     description="One step of an issue's history (append-only): who moved it, from which "
     "committee to which, when and why. Visible with its issue."
 )
-class IssueMove(relay.Node):
+class IssueMove(AreaNode):
     db_id: relay.NodeID[str]
     from_committee_id: strawberry.Private[uuid.UUID | None]
     to_committee_id: strawberry.Private[uuid.UUID | None]
@@ -145,14 +105,11 @@ class IssueMove(relay.Node):
     async def organisation(self, info: Info) -> Organisation:
         return await load_organisation(info, self.organisation_id)
 
+    read_scope = Scope.GOVERNANCE_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[IssueMove | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _move_loader(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.issues.move_by_id
 
 
 @strawberry.type(
@@ -162,7 +119,7 @@ class IssueMove(relay.Node):
     "organisations seated on its holding committee; to anyone else it does not exist. "
     "Needs governance:read."
 )
-class Issue(relay.Node):
+class Issue(AreaNode):
     db_id: relay.NodeID[str]
     raised_by_organisation_id: strawberry.Private[uuid.UUID]
     holding_committee_id: strawberry.Private[uuid.UUID]
@@ -237,22 +194,19 @@ class Issue(relay.Node):
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
         return await load_audience(
-            info, _audience_of_issue(info), uuid.UUID(self.db_id), self.visibility
+            info, info.context.loaders.issues.audience, uuid.UUID(self.db_id), self.visibility
         )
 
     @strawberry.field(description="The issue's history, oldest first: every move it made.")
     async def moves(self, info: Info) -> list[IssueMove]:
-        rows = await _moves_of_issue(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.issues.moves_of_issue.load(uuid.UUID(self.db_id))
         return [IssueMove.from_model(row) for row in rows]
 
+    read_scope = Scope.GOVERNANCE_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Issue | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _issue_loader(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.issues.by_id
 
 
 @strawberry.enum(description="Orders of the issue list.")
@@ -311,8 +265,6 @@ async def resolve_issues(
     """The alliance's issues you may see. Needs governance:read; an alliance you are not a
     member of has none."""
     principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     chosen = filter or IssueFilter()
     try:
         alliance_id = expect_global_id(alliance, "Alliance", "alliance")
@@ -323,8 +275,6 @@ async def resolve_issues(
         )
     except NotFound:
         return _empty()  # an ID of another type names nothing
-    except DomainError as error:
-        raise top_level(error) from None
     query = issues.alliance_issues(
         principal,
         alliance_id,
@@ -337,12 +287,9 @@ async def resolve_issues(
         now=utcnow(),
     )
     page = PageRequest(first=first, after=after, last=last, before=before)
-    try:
-        return await paginate(
-            info.context.session, query, ISSUE_ORDERINGS[order_by], page, Issue.from_model
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    return await paginate(
+        info.context.session, query, ISSUE_ORDERINGS[order_by], page, Issue.from_model
+    )
 
 
 @strawberry.input(
@@ -426,13 +373,15 @@ class Queries:
         resolver=resolve_issues,
         description="Issues of an alliance visible to you, with filters (holding committee, "
         "status, severity, overdue). Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
 
 
 @strawberry.type
 class Mutations:
     @strawberry.mutation(
-        description="Raise an issue. Any current member organisation, with governance:write."
+        description="Raise an issue. Any current member organisation, with governance:write.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def raise_issue(
         self,
@@ -467,7 +416,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Escalate an issue to the parent committee. The holding committee's "
-        "chair only, with governance:write."
+        "chair only, with governance:write.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def escalate_issue(
         self,
@@ -491,7 +441,8 @@ class Mutations:
 
     @strawberry.mutation(
         description="Resolve an issue with a resolution text. The holding committee's chair "
-        "only, with governance:write."
+        "only, with governance:write.",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def resolve_issue(
         self,

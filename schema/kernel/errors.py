@@ -6,10 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.policy import MissingScope
 from portal.kernel.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
@@ -26,21 +24,6 @@ class UserError:
 
 INPUT_DESCRIPTION = "What to change; its type's description says who may do it and the rules."
 """The description of every mutation's one ``input`` argument."""
-
-
-class CodedError(GraphQLError):
-    """A top-level error that is safe to show: it carries ``extensions.code``."""
-
-    def __init__(self, message: str, code: ErrorCode) -> None:
-        super().__init__(message, extensions={"code": code.value})
-
-
-def forbidden(error: MissingScope) -> CodedError:
-    return CodedError(str(error), ErrorCode.FORBIDDEN)
-
-
-def top_level(error: DomainError) -> CodedError:
-    return CodedError(error.message, error.code)
 
 
 async def guarded(

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, tuple_
 from strawberry.dataloader import DataLoader
 
 from auth import policy
@@ -31,15 +31,23 @@ def by_id_loader(session: LockedSession, query: Select[Any]) -> DataLoader[uuid.
 
 
 def grouped_loader(
-    session: LockedSession, query: Select[Any], parent_column: Any, *order_by: Any
+    session: LockedSession,
+    query: Select[Any],
+    parent_column: Any,
+    *order_by: Any,
+    prime: DataLoader[uuid.UUID, Any] | None = None,
 ) -> DataLoader[uuid.UUID, list[Any]]:
-    """All rows of ``query`` (a policy selection) per parent id, in ``order_by`` order."""
+    """All rows of ``query`` (a policy selection) per parent id, in ``order_by`` order.
+    With ``prime``, each row found also primes that by-id loader of the same rows, so a
+    field asking for one of them later costs no statement."""
 
     async def load(parent_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
         statement = query.where(parent_column.in_(parent_ids)).order_by(*order_by)
         grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for row in (await session.scalars(statement)).all():
             grouped[getattr(row, parent_column.key)].append(row)
+            if prime is not None:
+                prime.prime(row.id, row)
         return [grouped.get(parent, []) for parent in parent_ids]
 
     return DataLoader(load_fn=load)
@@ -60,3 +68,17 @@ def audience_loader(
         VisibilityGrant.object_id,
         VisibilityGrant.organisation_id,
     )
+
+
+def by_columns_loader(
+    session: LockedSession, query: Select[Any], *columns: Any
+) -> DataLoader[tuple[Any, ...], Any]:
+    """Rows of ``query`` (a policy selection) by the values of ``columns`` (a natural key
+    such as a plan and its version number); None for those not visible."""
+
+    async def load(keys: Sequence[tuple[Any, ...]]) -> list[Any]:
+        rows = (await session.scalars(query.where(tuple_(*columns).in_(list(keys))))).all()
+        found = {tuple(getattr(row, column.key) for column in columns): row for row in rows}
+        return [found.get(tuple(key)) for key in keys]
+
+    return DataLoader(load_fn=load)

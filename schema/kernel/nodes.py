@@ -5,6 +5,7 @@ field reaching into another area needs only that area's loaders, never its types
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,6 +16,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
 
 from auth.scopes import Scope
+from schema.kernel.ids import parse_global_id
 
 if TYPE_CHECKING:  # the context composes every area's loaders: for annotations only
     from schema.context import Info
@@ -75,7 +77,36 @@ async def load_required(info: Info, loader: DataLoader[Any, Any], key: Any) -> A
     return found
 
 
-async def load_list(info: Info, loader: DataLoader[Any, Sequence[Any]], key: Any) -> list[Any]:
+async def load_list(info: Info, loader: DataLoader[Any, list[Any]], key: Any) -> list[Any]:
     """The rows ``loader`` finds for ``key``, each as the field's declared type."""
     node_type = declared_type(info)
     return [node_type.from_model(row) for row in await loader.load(key)]
+
+
+def node_class(info: Info, type_name: str) -> type[relay.Node] | None:
+    """The node type the schema calls ``type_name`` (for global IDs), if there is one."""
+    definition = info.schema.get_type_by_name(type_name)
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) and issubclass(origin, relay.Node) else None
+
+
+async def nodes_by_global_id(
+    info: Info, ids: Sequence[str], *, field: str
+) -> list[relay.Node | None]:
+    """The objects global IDs name, in order; None for each that does not exist, is not
+    visible, or names no node type. A malformed ID is ``BadInput`` on ``field``."""
+    wanted: list[tuple[type[relay.Node], str] | None] = []
+    for value in ids:
+        type_name, object_id = parse_global_id(value, field)
+        node_type = node_class(info, type_name)
+        wanted.append((node_type, str(object_id)) if node_type else None)
+
+    async def one(item: tuple[type[relay.Node], str] | None) -> relay.Node | None:
+        if item is None:
+            return None
+        node_type, object_id = item
+        found = await node_type.resolve_nodes(info=info, node_ids=[object_id])  # type: ignore[misc]
+        return next(iter(found))
+
+    # concurrently, so each type's DataLoader loads all its ids in one statement
+    return list(await asyncio.gather(*(one(item) for item in wanted)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auth import policy
 from auth.principal import Principal
+from db import governance as db
 from db.governance import Meeting
 from db.session import LockedSession
 from schema.kernel.loading import by_id_loader, grouped_loader
@@ -20,4 +21,20 @@ class MeetingLoaders:
             Meeting.committee_id,
             Meeting.starts_at,
             Meeting.id,
+        )
+        self.agenda_item_by_id = by_id_loader(
+            session, policy.alliance_records(principal, db.AgendaItem)
+        )
+        self.agenda_of_meeting = grouped_loader(
+            session,
+            policy.alliance_records(principal, db.AgendaItem),
+            db.AgendaItem.meeting_id,
+            db.AgendaItem.position,
+        )
+        self.attendance_of_meeting = grouped_loader(
+            session,
+            policy.alliance_records(principal, db.Attendance),
+            db.Attendance.meeting_id,
+            db.Attendance.recorded_at,
+            db.Attendance.id,
         )

@@ -7,31 +7,30 @@ import contextlib
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from auth import policy
 from auth.scopes import Scope
 from db import governance as db
 from db.enums import AgendaItemKind, MeetingKind, MeetingStatus
 from db.models import utcnow
-from portal.kernel.errors import DomainError
 from portal.meetings import service as meetings
 from schema.context import Info
-from schema.kernel.errors import UserError, forbidden, guarded, top_level
+from schema.kernel.errors import UserError, guarded
 from schema.kernel.ids import expect_global_id
+from schema.kernel.nodes import AreaNode, load_list, load_one, load_required
 from schema.kernel.pagination import Connection, Ordering, PageRequest, paginate
-from schema.loaders import by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
 
 if TYPE_CHECKING:
     from schema.action_items.types import ActionItem
     from schema.committees.types import Committee, Seat
     from schema.decisions.types import Decision
+    from schema.loaders import Loaders
     from schema.minutes.types import Minutes
 
 strawberry.enum(
@@ -54,57 +53,14 @@ strawberry.enum(
 # --- loaders (per request) ------------------------------------------------------------
 
 
-def _meeting_by_id(info: Info) -> DataLoader[uuid.UUID, db.Meeting | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "meeting_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.alliance_records(ctx.principal, db.Meeting), db.Meeting
-        ),
-    )
-
-
-def _agenda_item_by_id(info: Info) -> DataLoader[uuid.UUID, db.AgendaItem | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "agenda_item_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.alliance_records(ctx.principal, db.AgendaItem), db.AgendaItem
-        ),
-    )
-
-
-def _agenda_by_meeting(info: Info) -> DataLoader[uuid.UUID, list[db.AgendaItem]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "agenda_items_by_meeting",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, db.AgendaItem),
-            db.AgendaItem.meeting_id,
-            db.AgendaItem.position,
-        ),
-    )
-
-
-def _attendance_by_meeting(info: Info) -> DataLoader[uuid.UUID, list[db.Attendance]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "attendances_by_meeting",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, db.Attendance),
-            db.Attendance.meeting_id,
-            db.Attendance.recorded_at,
-            db.Attendance.id,
-        ),
-    )
-
-
 def _forget(info: Info, meeting_id: uuid.UUID) -> None:
     """Drop a changed meeting from this request's loaders (a later mutation of the same
     request must not read what an earlier one changed from the cache)."""
-    for loader in (_meeting_by_id(info), _agenda_by_meeting(info), _attendance_by_meeting(info)):
+    for loader in (
+        info.context.loaders.meetings.by_id,
+        info.context.loaders.meetings.agenda_of_meeting,
+        info.context.loaders.meetings.attendance_of_meeting,
+    ):
         with contextlib.suppress(KeyError):  # not loaded yet in this request
             loader.clear(meeting_id)
 
@@ -115,7 +71,7 @@ def _forget(info: Info, meeting_id: uuid.UUID) -> None:
 @strawberry.type(
     description="An item on a meeting's agenda. Visible to every member of the alliance."
 )
-class AgendaItem(relay.Node):
+class AgendaItem(AreaNode):
     db_id: relay.NodeID[str]
     meeting_id: strawberry.Private[uuid.UUID]
     position: int = strawberry.field(description="Its place on the agenda, from 1.")
@@ -141,14 +97,11 @@ class AgendaItem(relay.Node):
             raise LookupError("a visible agenda item's meeting is visible")
         return found
 
+    read_scope = Scope.GOVERNANCE_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AgendaItem | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _agenda_item_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.meetings.agenda_item_by_id
 
 
 @strawberry.type(description="Whether a seat's organisation attended a meeting.")
@@ -171,9 +124,9 @@ class Attendance:
     async def seat(
         self, info: Info
     ) -> Annotated[Seat, strawberry.lazy("schema.committees.types")] | None:
-        from schema.committees.types import load_seat
-
-        return None if self.seat_id is None else await load_seat(info, self.seat_id)
+        if self.seat_id is None:
+            return None
+        return await load_one(info, info.context.loaders.committees.seat_by_id, self.seat_id)
 
     @strawberry.field(
         description="The organisation that held the seat, kept after it leaves the alliance."
@@ -186,7 +139,7 @@ class Attendance:
     description="A meeting of a committee: scheduled by its secretary with the alliance's "
     "notice period, then held or cancelled. Visible to every member of the alliance."
 )
-class Meeting(relay.Node):
+class Meeting(AreaNode):
     db_id: relay.NodeID[str]
     committee_id: strawberry.Private[uuid.UUID]
     title: str = strawberry.field(description="What the meeting is called.")
@@ -225,18 +178,16 @@ class Meeting(relay.Node):
     async def committee(
         self, info: Info
     ) -> Annotated[Committee, strawberry.lazy("schema.committees.types")]:
-        from schema.committees.types import load_committee
-
-        return await load_committee(info, self.committee_id)
+        return await load_required(info, info.context.loaders.committees.by_id, self.committee_id)
 
     @strawberry.field(description="The agenda, in order.")
     async def agenda_items(self, info: Info) -> list[AgendaItem]:
-        rows = await _agenda_by_meeting(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.meetings.agenda_of_meeting.load(uuid.UUID(self.db_id))
         return [AgendaItem.from_model(row) for row in rows]
 
     @strawberry.field(description="Attendance recorded per seat, in the order it was recorded.")
     async def attendance(self, info: Info) -> list[Attendance]:
-        rows = await _attendance_by_meeting(info).load(uuid.UUID(self.db_id))
+        rows = await info.context.loaders.meetings.attendance_of_meeting.load(uuid.UUID(self.db_id))
         return [Attendance.from_model(row) for row in rows]
 
     @strawberry.field(
@@ -246,59 +197,43 @@ class Meeting(relay.Node):
     async def minutes(
         self, info: Info
     ) -> Annotated[Minutes, strawberry.lazy("schema.minutes.types")] | None:
-        from schema.minutes.types import load_minutes_of_meeting
-
-        return await load_minutes_of_meeting(info, uuid.UUID(self.db_id))
+        found = await load_list(
+            info, info.context.loaders.minutes.of_meeting, uuid.UUID(self.db_id)
+        )
+        return found[0] if found else None
 
     @strawberry.field(description="Decisions taken in the meeting, oldest first.")
     async def decisions(
         self, info: Info
     ) -> list[Annotated[Decision, strawberry.lazy("schema.decisions.types")]]:
-        from schema.decisions.types import load_decisions_of_meeting
-
-        return await load_decisions_of_meeting(info, uuid.UUID(self.db_id))
+        return await load_list(
+            info, info.context.loaders.decisions.of_meeting, uuid.UUID(self.db_id)
+        )
 
     @strawberry.field(description="Action items agreed in the meeting.")
     async def action_items(
         self, info: Info
     ) -> list[Annotated[ActionItem, strawberry.lazy("schema.action_items.types")]]:
-        from schema.action_items.types import load_action_items_of_meeting
+        return await load_list(
+            info, info.context.loaders.action_items.of_meeting, uuid.UUID(self.db_id)
+        )
 
-        return await load_action_items_of_meeting(info, uuid.UUID(self.db_id))
+    read_scope = Scope.GOVERNANCE_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Meeting | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _meeting_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
-
-
-def _meetings_by_committee(info: Info) -> DataLoader[uuid.UUID, list[db.Meeting]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "meetings_by_committee",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.alliance_records(ctx.principal, db.Meeting),
-            db.Meeting.committee_id,
-            db.Meeting.starts_at,
-            db.Meeting.id,
-        ),
-    )
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.meetings.by_id
 
 
 async def load_meetings_of_committee(info: Info, committee_id: uuid.UUID) -> list[Meeting]:
     """A committee's meetings, earliest first, batched for every committee of the request."""
-    rows = await _meetings_by_committee(info).load(committee_id)
+    rows = await info.context.loaders.meetings.of_committee.load(committee_id)
     return [Meeting.from_model(row) for row in rows]
 
 
 async def load_meeting(info: Info, meeting_id: uuid.UUID) -> Meeting | None:
     """A meeting the principal can see, through the request's loader; None otherwise."""
-    row = await _meeting_by_id(info).load(meeting_id)
+    row = await info.context.loaders.meetings.by_id.load(meeting_id)
     return Meeting.from_model(row) if row else None
 
 
@@ -352,32 +287,27 @@ async def resolve_meetings(
     """Meetings of the alliance's committees. Needs governance:read; empty for an alliance
     your organisation is not a current member of."""
     principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     chosen = filter or MeetingFilter()
-    try:
-        query = meetings.list_query(
-            principal,
-            expect_global_id(alliance, "Alliance", "alliance"),
-            committee_id=(
-                expect_global_id(chosen.committee, "Committee", "committee")
-                if chosen.committee is not None
-                else None
-            ),
-            statuses=chosen.statuses,
-            starts_from=chosen.from_,
-            starts_before=chosen.to,
-        )
-        page = PageRequest(first=first, after=after, last=last, before=before)
-        return await paginate(
-            info.context.session,
-            query,
-            MEETING_ORDERINGS[order_by],
-            page,
-            Meeting.from_model,
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    query = meetings.list_query(
+        principal,
+        expect_global_id(alliance, "Alliance", "alliance"),
+        committee_id=(
+            expect_global_id(chosen.committee, "Committee", "committee")
+            if chosen.committee is not None
+            else None
+        ),
+        statuses=chosen.statuses,
+        starts_from=chosen.from_,
+        starts_before=chosen.to,
+    )
+    page = PageRequest(first=first, after=after, last=last, before=before)
+    return await paginate(
+        info.context.session,
+        query,
+        MEETING_ORDERINGS[order_by],
+        page,
+        Meeting.from_model,
+    )
 
 
 @strawberry.type
@@ -385,6 +315,7 @@ class Queries:
     meetings: Connection[Meeting] = strawberry.field(
         resolver=resolve_meetings,
         description="Meetings of an alliance's committees, by start time. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
 
 
@@ -552,7 +483,8 @@ INPUT = "What to change; its description states who may do it and the rules."
 @strawberry.type
 class Mutations:
     @strawberry.mutation(
-        description="Schedule a committee meeting (its secretary; notice period applies)."
+        description="Schedule a committee meeting (its secretary; notice period applies).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def schedule_meeting(
         self,
@@ -577,7 +509,8 @@ class Mutations:
         return _meeting_payload(info, *await guarded(ctx.session, schedule))
 
     @strawberry.mutation(
-        description="Move a scheduled meeting (its secretary; notice period applies again)."
+        description="Move a scheduled meeting (its secretary; notice period applies again).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def reschedule_meeting(
         self,
@@ -600,7 +533,10 @@ class Mutations:
 
         return _meeting_payload(info, *await guarded(ctx.session, reschedule))
 
-    @strawberry.mutation(description="Cancel a scheduled meeting (its committee's secretary).")
+    @strawberry.mutation(
+        description="Cancel a scheduled meeting (its committee's secretary).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def cancel_meeting(
         self,
         info: Info,
@@ -619,7 +555,8 @@ class Mutations:
         return _meeting_payload(info, *await guarded(ctx.session, cancel))
 
     @strawberry.mutation(
-        description="Record that a meeting took place (secretary or chair; once started)."
+        description="Record that a meeting took place (secretary or chair; once started).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def mark_meeting_held(
         self,
@@ -640,7 +577,8 @@ class Mutations:
         return _meeting_payload(info, *await guarded(ctx.session, mark))
 
     @strawberry.mutation(
-        description="Append an agenda item (the secretary; until the agenda deadline)."
+        description="Append an agenda item (the secretary; until the agenda deadline).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def add_agenda_item(
         self,
@@ -662,7 +600,10 @@ class Mutations:
 
         return await _agenda_item_payload(info, *await guarded(ctx.session, add))
 
-    @strawberry.mutation(description="Move an agenda item to another place (the secretary).")
+    @strawberry.mutation(
+        description="Move an agenda item to another place (the secretary).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def move_agenda_item(
         self,
         info: Info,
@@ -681,7 +622,8 @@ class Mutations:
         return await _agenda_item_payload(info, *await guarded(ctx.session, move))
 
     @strawberry.mutation(
-        description="Take an item off the agenda (the secretary; until the agenda deadline)."
+        description="Take an item off the agenda (the secretary; until the agenda deadline).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def remove_agenda_item(
         self,
@@ -701,7 +643,8 @@ class Mutations:
         return _meeting_payload(info, *await guarded(ctx.session, remove))
 
     @strawberry.mutation(
-        description="Record attendance per seat (the secretary; once the meeting started)."
+        description="Record attendance per seat (the secretary; once the meeting started).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def record_attendance(
         self,
@@ -742,7 +685,7 @@ async def _agenda_item_payload(
     if row is None:
         return AgendaItemPayload(agenda_item=None, meeting=None, user_errors=errors)
     _forget(info, row.meeting_id)
-    _agenda_item_by_id(info).clear_all()
+    info.context.loaders.meetings.agenda_item_by_id.clear_all()
     return AgendaItemPayload(
         agenda_item=AgendaItem.from_model(row),
         meeting=await load_meeting(info, row.meeting_id),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy import Select, false, tuple_
+from sqlalchemy import Select, false
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
@@ -22,13 +22,15 @@ from portal.kernel.errors import DomainError, ErrorCode
 from portal.minutes import service as domain
 from schema.context import Info
 from schema.kernel.enums import CredentialKind, Visibility
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
+from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id
+from schema.kernel.nodes import AreaNode, load_one
 from schema.kernel.pagination import Connection, Ordering, PageRequest, paginate
-from schema.loaders import audience_grants, by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_audience, load_organisation
 
 if TYPE_CHECKING:
+    from schema.loaders import Loaders
     from schema.meetings.types import Meeting
 
 strawberry.enum(
@@ -52,78 +54,6 @@ MINUTES_BY_CREATION_DESC = Ordering(
 
 
 # Loaders: every nested list costs one statement per level, whatever its length.
-
-
-def _minutes_by_id(info: Info) -> DataLoader[uuid.UUID, Any]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "minutes_by_id",
-        lambda: by_id_loader(ctx.session, policy.visible_minutes(ctx.principal), db.Minutes),
-    )
-
-
-def _minutes_by_meeting(info: Info) -> DataLoader[uuid.UUID, list[Any]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "minutes_by_meeting",
-        lambda: grouped_loader(
-            ctx.session, policy.visible_minutes(ctx.principal), db.Minutes.meeting_id
-        ),
-    )
-
-
-def _versions_by_minutes(info: Info) -> DataLoader[uuid.UUID, list[Any]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "minutes_versions_by_minutes",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_minutes_versions(ctx.principal),
-            db.MinutesVersion.minutes_id,
-            db.MinutesVersion.version,
-        ),
-    )
-
-
-def _signatures_by_minutes(info: Info) -> DataLoader[uuid.UUID, list[Any]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "signatures_by_minutes",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_signatures(ctx.principal),
-            db.Signature.minutes_id,
-            db.Signature.signed_at,
-            db.Signature.id,
-        ),
-    )
-
-
-def _audience_by_minutes(info: Info) -> DataLoader[uuid.UUID, list[db.VisibilityGrant]]:
-    visible = policy.visible_minutes(info.context.principal)
-    return audience_grants(
-        info.context.loaders, "minutes", visible.with_only_columns(db.Minutes.id)
-    )
-
-
-VersionKey = tuple[uuid.UUID, int]
-
-
-def _version_by_number(info: Info) -> DataLoader[VersionKey, Any]:
-    ctx = info.context
-
-    def make() -> DataLoader[VersionKey, Any]:
-        query: Select[Any] = policy.visible_minutes_versions(ctx.principal)
-
-        async def load(keys: Sequence[VersionKey]) -> list[Any]:
-            pairs = tuple_(db.MinutesVersion.minutes_id, db.MinutesVersion.version)
-            rows = (await ctx.session.scalars(query.where(pairs.in_(list(keys))))).all()
-            found = {(row.minutes_id, row.version): row for row in rows}
-            return [found.get(key) for key in keys]
-
-        return DataLoader(load_fn=load)
-
-    return ctx.loaders.get("minutes_version_by_number", make)
 
 
 # Types
@@ -206,7 +136,7 @@ class Signature:
     "objects within the alliance's objection period. Visible to their audience only "
     "(by default the seat holders of the meeting's committee); needs governance:read."
 )
-class Minutes(relay.Node):
+class Minutes(AreaNode):
     db_id: relay.NodeID[str]
     meeting_id: strawberry.Private[uuid.UUID]
     status: MinutesStatus = strawberry.field(description="Draft, circulated or approved.")
@@ -250,7 +180,9 @@ class Minutes(relay.Node):
 
     @strawberry.field(description="The text of the current version.")
     async def body(self, info: Info) -> str:
-        row = await _version_by_number(info).load((self.minutes_id, self.version))
+        row = await info.context.loaders.minutes.version_by_number.load(
+            (self.minutes_id, self.version)
+        )
         if row is None:
             raise LookupError(f"minutes {self.db_id} lack their version {self.version}")
         return str(row.body)
@@ -261,20 +193,18 @@ class Minutes(relay.Node):
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
         return await load_audience(
-            info, _audience_by_minutes(info), self.minutes_id, self.visibility
+            info, info.context.loaders.minutes.audience, self.minutes_id, self.visibility
         )
 
     @strawberry.field(description="The meeting these are the minutes of.")
     async def meeting(
         self, info: Info
     ) -> Annotated[Meeting, strawberry.lazy("schema.meetings.types")] | None:
-        from schema.meetings.types import load_meeting
-
-        return await load_meeting(info, self.meeting_id)
+        return await load_one(info, info.context.loaders.meetings.by_id, self.meeting_id)
 
     @strawberry.field(description="Every version, oldest first.")
     async def versions(self, info: Info) -> list[MinutesVersion]:
-        rows = await _versions_by_minutes(info).load(self.minutes_id)
+        rows = await info.context.loaders.minutes.versions_of_minutes.load(self.minutes_id)
         return [MinutesVersion.from_model(row) for row in rows]
 
     @strawberry.field(description="One version by its number; null when there is no such one.")
@@ -283,24 +213,21 @@ class Minutes(relay.Node):
         info: Info,
         number: Annotated[int, strawberry.argument(description="The version's number.")],
     ) -> MinutesVersion | None:
-        row = await _version_by_number(info).load((self.minutes_id, number))
+        row = await info.context.loaders.minutes.version_by_number.load((self.minutes_id, number))
         return MinutesVersion.from_model(row) if row else None
 
     @strawberry.field(
         description="The signature trail, oldest first: circulations, objections and the approval."
     )
     async def signatures(self, info: Info) -> list[Signature]:
-        rows = await _signatures_by_minutes(info).load(self.minutes_id)
+        rows = await info.context.loaders.minutes.signatures_of_minutes.load(self.minutes_id)
         return [Signature.from_model(row) for row in rows]
 
+    read_scope = Scope.GOVERNANCE_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Minutes | None]:
-        if not info.context.principal.has(Scope.GOVERNANCE_READ):
-            return [None for _ in node_ids]
-        rows = await _minutes_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.minutes.by_id
 
 
 async def load_minutes_of_meeting(info: Info, meeting_id: uuid.UUID) -> Minutes | None:
@@ -308,7 +235,7 @@ async def load_minutes_of_meeting(info: Info, meeting_id: uuid.UUID) -> Minutes 
     credential lacks governance:read). Batched: one statement for many meetings."""
     if not info.context.principal.has(Scope.GOVERNANCE_READ):
         return None
-    rows = await _minutes_by_meeting(info).load(meeting_id)
+    rows = await info.context.loaders.minutes.of_meeting.load(meeting_id)
     return Minutes.from_model(rows[0]) if rows else None
 
 
@@ -398,17 +325,11 @@ async def resolve_minutes(
 ) -> Connection[Minutes]:
     """Minutes the caller's organisation may see, across its alliances. Needs
     governance:read."""
-    principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     page = PageRequest(first=first, after=after, last=last, before=before)
-    try:
-        query = _filtered(info, filter or MinutesFilter())
-        return await paginate(
-            info.context.session, query, MINUTES_ORDERINGS[order_by], page, Minutes.from_model
-        )
-    except DomainError as error:
-        raise top_level(error) from None
+    query = _filtered(info, filter or MinutesFilter())
+    return await paginate(
+        info.context.session, query, MINUTES_ORDERINGS[order_by], page, Minutes.from_model
+    )
 
 
 async def resolve_minutes_of_meeting(
@@ -417,15 +338,12 @@ async def resolve_minutes_of_meeting(
 ) -> Minutes | None:
     """The minutes of a meeting; null when it has none or the caller may not see them.
     Needs governance:read."""
-    principal = info.context.principal
-    if not principal.has(Scope.GOVERNANCE_READ):
-        raise forbidden(policy.MissingScope(Scope.GOVERNANCE_READ))
     try:
         meeting_id = expect_global_id(meeting, "Meeting", "meeting")
     except DomainError as error:
         if error.code is ErrorCode.NOT_FOUND:
             return None
-        raise top_level(error) from None
+        raise
     return await load_minutes_of_meeting(info, meeting_id)
 
 
@@ -435,10 +353,12 @@ class Queries:
         resolver=resolve_minutes,
         description="Minutes your organisation may see, filtered by alliance, committee, "
         "meeting, state, meeting dates or objection deadline. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
     minutes_of_meeting: Minutes | None = strawberry.field(
         resolver=resolve_minutes_of_meeting,
         description="The minutes of one meeting, if it has any you may see.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
 
 
@@ -548,7 +468,10 @@ def _minutes_id(value: strawberry.ID) -> uuid.UUID:
 
 @strawberry.type
 class Mutations:
-    @strawberry.mutation(description="Draft the minutes of a meeting (the committee's secretary).")
+    @strawberry.mutation(
+        description="Draft the minutes of a meeting (the committee's secretary).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def draft_minutes(
         self,
         info: Info,
@@ -570,7 +493,8 @@ class Mutations:
         return await _payload(info, draft)
 
     @strawberry.mutation(
-        description="Edit draft minutes with optimistic concurrency (the secretary)."
+        description="Edit draft minutes with optimistic concurrency (the secretary).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def edit_minutes(
         self,
@@ -591,7 +515,10 @@ class Mutations:
 
         return await _payload(info, edit)
 
-    @strawberry.mutation(description="Circulate draft minutes to the seat holders (the secretary).")
+    @strawberry.mutation(
+        description="Circulate draft minutes to the seat holders (the secretary).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def circulate_minutes(
         self,
         info: Info,
@@ -611,7 +538,8 @@ class Mutations:
         return await _payload(info, circulate)
 
     @strawberry.mutation(
-        description="Object to circulated minutes, reopening them (any seat holder)."
+        description="Object to circulated minutes, reopening them (any seat holder).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
     )
     async def object_to_minutes(
         self,
@@ -632,7 +560,10 @@ class Mutations:
 
         return await _payload(info, object_)
 
-    @strawberry.mutation(description="Approve circulated minutes (the committee's chair).")
+    @strawberry.mutation(
+        description="Approve circulated minutes (the committee's chair).",
+        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
+    )
     async def approve_minutes(
         self,
         info: Info,

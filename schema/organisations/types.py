@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry import relay
@@ -13,6 +14,10 @@ from db import models
 from db.enums import OrganisationKind, Visibility
 from db.governance import VisibilityGrant
 from schema.context import Info
+from schema.kernel.nodes import AreaNode
+
+if TYPE_CHECKING:
+    from schema.loaders import Loaders
 
 strawberry.enum(OrganisationKind, name="OrganisationKind", description="What kind of body it is.")
 
@@ -21,7 +26,7 @@ strawberry.enum(OrganisationKind, name="OrganisationKind", description="What kin
     description="A partner organisation: a company, university, hospital, CRO or "
     "foundation. Visible to itself and to organisations it shares an alliance with."
 )
-class Organisation(relay.Node):
+class Organisation(AreaNode):
     db_id: relay.NodeID[str]
     slug: str = strawberry.field(description="Short unique name, used to invite it to alliances.")
     name: str = strawberry.field(description="Display name.")
@@ -34,14 +39,11 @@ class Organisation(relay.Node):
             db_id=str(row.id), slug=row.slug, name=row.name, kind=row.kind, country=row.country
         )
 
+    read_scope = None
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Organisation | None]:
-        rows = await info.context.loaders.organisations.by_id.load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.organisations.by_id
 
 
 async def load_organisation(info: Info, organisation_id: uuid.UUID) -> Organisation:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from auth import policy
 from auth.principal import Principal
+from db import portfolio as db
 from db.portfolio import Plan
 from db.session import LockedSession
-from schema.kernel.loading import by_id_loader, grouped_loader
+from schema.kernel.loading import audience_loader, by_columns_loader, by_id_loader, grouped_loader
 
 
 class PlanLoaders:
@@ -21,4 +22,26 @@ class PlanLoaders:
             Plan.alliance_id,
             Plan.updated_at.desc(),
             Plan.id.desc(),
+            prime=self.by_id,
+        )
+        self.versions_of_plan = grouped_loader(
+            session,
+            policy.visible_plan_versions(principal),
+            db.PlanVersion.plan_id,
+            db.PlanVersion.number,
+        )
+        self.milestone_by_id = by_id_loader(session, policy.visible_milestones(principal))
+        self.milestones_of_plan = grouped_loader(
+            session,
+            policy.visible_milestones(principal),
+            db.Milestone.plan_id,
+            db.Milestone.due_on,
+            db.Milestone.id,
+        )
+        self.audience = audience_loader(session, principal, policy.visible_plans(principal))
+        self.version_by_number = by_columns_loader(
+            session,
+            policy.visible_plan_versions(principal),
+            db.PlanVersion.plan_id,
+            db.PlanVersion.number,
         )

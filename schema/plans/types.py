@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,18 +29,18 @@ from strawberry.dataloader import DataLoader
 
 from auth import policy
 from auth.scopes import Scope
-from db import governance
 from db import portfolio as db
 from db.enums import MilestoneKind, MilestoneStatus, PlanStatus
 from db.models import utcnow
 from db.session import LockedSession
-from portal.kernel.errors import DomainError, NotFound
+from portal.kernel.errors import NotFound
 from portal.plans import service as domain
 from schema.alliances.types import Alliance
 from schema.context import Info
 from schema.kernel.enums import Visibility
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, forbidden, guarded, top_level
+from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id, to_global_id
+from schema.kernel.nodes import AreaNode, load_list, load_required
 from schema.kernel.pagination import (
     Connection,
     Edge,
@@ -51,12 +51,13 @@ from schema.kernel.pagination import (
     encode_cursor,
     paginate,
 )
-from schema.loaders import audience_grants, by_id_loader, grouped_loader
+from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_audience, load_organisation
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
     from schema.contributions.types import Contribution
+    from schema.loaders import Loaders
 
 strawberry.enum(
     PlanStatus,
@@ -81,90 +82,11 @@ strawberry.enum(
 # --- loaders: every nested list costs one statement per level -------------------------------
 
 
-def _plan_by_id(info: Info) -> DataLoader[uuid.UUID, db.Plan | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "plan_by_id",
-        lambda: by_id_loader(ctx.session, policy.visible_plans(ctx.principal), db.Plan),
-    )
-
-
-def _version_by_id(info: Info) -> DataLoader[uuid.UUID, db.PlanVersion | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "plan_version_by_id",
-        lambda: by_id_loader(
-            ctx.session, policy.visible_plan_versions(ctx.principal), db.PlanVersion
-        ),
-    )
-
-
 VersionKey = tuple[uuid.UUID, int]
-
-
-def _version_by_number(info: Info) -> DataLoader[VersionKey, db.PlanVersion | None]:
-    ctx = info.context
-
-    def make() -> DataLoader[VersionKey, db.PlanVersion | None]:
-        query: Select[Any] = policy.visible_plan_versions(ctx.principal)
-
-        async def load(keys: Sequence[VersionKey]) -> list[db.PlanVersion | None]:
-            pairs = tuple_(db.PlanVersion.plan_id, db.PlanVersion.number)
-            rows = (await ctx.session.scalars(query.where(pairs.in_(list(keys))))).all()
-            found = {(row.plan_id, row.number): row for row in rows}
-            return [found.get(key) for key in keys]
-
-        return DataLoader(load_fn=load)
-
-    return ctx.loaders.get("plan_version_by_number", make)
-
-
-def _versions_by_plan(info: Info) -> DataLoader[uuid.UUID, list[db.PlanVersion]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "plan_versions_by_plan",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_plan_versions(ctx.principal),
-            db.PlanVersion.plan_id,
-            db.PlanVersion.number,
-        ),
-    )
-
-
-def _milestone_by_id(info: Info) -> DataLoader[uuid.UUID, db.Milestone | None]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "milestone_by_id",
-        lambda: by_id_loader(ctx.session, policy.visible_milestones(ctx.principal), db.Milestone),
-    )
-
-
-def _milestones_by_plan(info: Info) -> DataLoader[uuid.UUID, list[db.Milestone]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "milestones_by_plan",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_milestones(ctx.principal),
-            db.Milestone.plan_id,
-            db.Milestone.due_on,
-            db.Milestone.id,
-        ),
-    )
-
-
-def _audience_by_plan(info: Info) -> DataLoader[uuid.UUID, list[governance.VisibilityGrant]]:
-    visible = policy.visible_plans(info.context.principal)
-    return audience_grants(info.context.loaders, "plan", visible.with_only_columns(db.Plan.id))
 
 
 def _today() -> dt.date:
     return domain.today_of(utcnow())
-
-
-def _may_read(info: Info) -> bool:
-    return info.context.principal.has(Scope.PLANS_READ)
 
 
 # --- types ---------------------------------------------------------------------------------
@@ -175,7 +97,7 @@ def _may_read(info: Info) -> bool:
     "is ever changed or removed. A committee approves a plan by a decision whose subject is "
     "one of its versions (this type's ID)."
 )
-class PlanVersion(relay.Node):
+class PlanVersion(AreaNode):
     db_id: relay.NodeID[str]
     plan_id: strawberry.Private[uuid.UUID]
     alliance_id: strawberry.Private[uuid.UUID]
@@ -206,26 +128,20 @@ class PlanVersion(relay.Node):
 
     @strawberry.field(description="The plan this is a version of.")
     async def plan(self, info: Info) -> Plan:
-        found = await load_plan(info, self.plan_id)
-        if found is None:
-            raise LookupError("a visible version's plan is visible")
-        return found
+        return await load_required(info, info.context.loaders.plans.by_id, self.plan_id)
+
+    read_scope = Scope.PLANS_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PlanVersion | None]:
-        if not _may_read(info):
-            return [None for _ in node_ids]
-        rows = await _version_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.plans.version_by_id
 
 
 @strawberry.type(
     description="A milestone or deliverable of a plan: who is responsible and when it is "
     "due. Visible with its plan."
 )
-class Milestone(relay.Node):
+class Milestone(AreaNode):
     db_id: relay.NodeID[str]
     plan_id: strawberry.Private[uuid.UUID]
     alliance_id: strawberry.Private[uuid.UUID]
@@ -247,7 +163,9 @@ class Milestone(relay.Node):
     created_at: dt.datetime = strawberry.field(description="When it was added.")
 
     @classmethod
-    def from_model(cls, row: db.Milestone, *, today: dt.date) -> Milestone:
+    def from_model(cls, row: db.Milestone, *, today: dt.date | None = None) -> Milestone:
+        """``today`` defaults to the current UTC day: it decides ``overdue``."""
+        today = today or _today()
         return cls(
             db_id=str(row.id),
             plan_id=row.plan_id,
@@ -269,20 +187,13 @@ class Milestone(relay.Node):
 
     @strawberry.field(description="The plan it belongs to.")
     async def plan(self, info: Info) -> Plan:
-        found = await load_plan(info, self.plan_id)
-        if found is None:
-            raise LookupError("a visible milestone's plan is visible")
-        return found
+        return await load_required(info, info.context.loaders.plans.by_id, self.plan_id)
+
+    read_scope = Scope.PLANS_READ
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Milestone | None]:
-        if not _may_read(info):
-            return [None for _ in node_ids]
-        rows = await _milestone_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        today = _today()
-        return [cls.from_model(row, today=today) if row else None for row in rows]
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.plans.milestone_by_id
 
 
 @strawberry.type(description="How one field differs between two versions.")
@@ -334,7 +245,7 @@ class PlanMilestoneFilter:
     "its current version; every version stays readable. Visible to its audience "
     "(visibility) and always to its owner organisation; needs plans:read."
 )
-class Plan(relay.Node):
+class Plan(AreaNode):
     db_id: relay.NodeID[str]
     alliance_id: strawberry.Private[uuid.UUID]
     owner_organisation_id: strawberry.Private[uuid.UUID]
@@ -379,7 +290,9 @@ class Plan(relay.Node):
         return uuid.UUID(self.db_id)
 
     async def _current(self, info: Info) -> db.PlanVersion:
-        row = await _version_by_number(info).load((self.plan_id, self.version))
+        row: db.PlanVersion | None = await info.context.loaders.plans.version_by_number.load(
+            (self.plan_id, self.version)
+        )
         if row is None:
             raise LookupError(f"plan {self.db_id} lacks its version {self.version}")
         return row
@@ -404,7 +317,7 @@ class Plan(relay.Node):
 
     @strawberry.field(description="Every version, oldest first.")
     async def versions(self, info: Info) -> list[PlanVersion]:
-        rows = await _versions_by_plan(info).load(self.plan_id)
+        rows = await info.context.loaders.plans.versions_of_plan.load(self.plan_id)
         return [PlanVersion.from_model(row) for row in rows]
 
     @strawberry.field(
@@ -419,7 +332,7 @@ class Plan(relay.Node):
         ],
         to: Annotated[int, strawberry.argument(description="The version to compare to.")],
     ) -> PlanDiff | None:
-        loader = _version_by_number(info)
+        loader = info.context.loaders.plans.version_by_number
         old, new = await loader.load_many([(self.plan_id, from_), (self.plan_id, to)])
         if old is None or new is None:
             return None
@@ -434,14 +347,13 @@ class Plan(relay.Node):
 
     @strawberry.field(
         description="Contributions made to this plan that you may see, oldest first; "
-        "empty without contributions:read."
+        "empty without contributions:read.",
+        extensions=[Needs(Scope.CONTRIBUTIONS_READ)],
     )
     async def contributions(
         self, info: Info
     ) -> list[Annotated[Contribution, strawberry.lazy("schema.contributions.types")]]:
-        from schema.contributions.types import load_contributions_of_plan
-
-        return await load_contributions_of_plan(info, self.plan_id)
+        return await load_list(info, info.context.loaders.contributions.of_plan, self.plan_id)
 
     @strawberry.field(description="Milestones and deliverables, by due date.")
     async def milestones(
@@ -451,7 +363,7 @@ class Plan(relay.Node):
             PlanMilestoneFilter | None, strawberry.argument(description="Which milestones.")
         ] = None,
     ) -> list[Milestone]:
-        rows = await _milestones_by_plan(info).load(self.plan_id)
+        rows = await info.context.loaders.plans.milestones_of_plan.load(self.plan_id)
         today = _today()
         found = [Milestone.from_model(row, today=today) for row in rows]
         if filter is not None and filter.statuses:
@@ -464,7 +376,10 @@ class Plan(relay.Node):
     async def owner(self, info: Info) -> Organisation:
         return await load_organisation(info, self.owner_organisation_id)
 
-    @strawberry.field(description="The alliance the plan belongs to.")
+    @strawberry.field(
+        description="The alliance the plan belongs to.",
+        extensions=[Needs(Scope.ALLIANCES_READ)],
+    )
     async def alliance(self, info: Info) -> Alliance:
         row = await info.context.loaders.alliances.by_id.load(self.alliance_id)
         if row is None:
@@ -473,23 +388,26 @@ class Plan(relay.Node):
 
     @strawberry.field(
         description="With visibility COMMITTEE, the committee whose seat holders see the "
-        "plan; null otherwise."
+        "plan; null otherwise.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
     )
     async def visibility_committee(
         self, info: Info
     ) -> Annotated[Committee, strawberry.lazy("schema.committees.types")] | None:
         if self.visibility_committee_id is None:
             return None
-        from schema.committees.types import load_committee
-
-        return await load_committee(info, self.visibility_committee_id)
+        return await load_required(
+            info, info.context.loaders.committees.by_id, self.visibility_committee_id
+        )
 
     @strawberry.field(
         description="With visibility ORGANISATIONS, the organisations that may see the plan "
         "(the owner among them); null with any other visibility."
     )
     async def audience(self, info: Info) -> list[Organisation] | None:
-        return await load_audience(info, _audience_by_plan(info), self.plan_id, self.visibility)
+        return await load_audience(
+            info, info.context.loaders.plans.audience, self.plan_id, self.visibility
+        )
 
     @strawberry.field(
         description="The ID of the committee decision that approved approvedVersion; null "
@@ -500,55 +418,11 @@ class Plan(relay.Node):
             return None
         return strawberry.ID(str(to_global_id("Decision", self.approved_by_decision_id)))
 
+    read_scope = Scope.PLANS_READ
+
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Plan | None]:
-        if not _may_read(info):
-            return [None for _ in node_ids]
-        rows = await _plan_by_id(info).load_many([uuid.UUID(i) for i in node_ids])
-        return [cls.from_model(row) if row else None for row in rows]
-
-
-async def load_plan(info: Info, plan_id: uuid.UUID) -> Plan | None:
-    """A plan the caller may see, or None (also without plans:read). Batched per request."""
-    if not _may_read(info):
-        return None
-    row = await _plan_by_id(info).load(plan_id)
-    return Plan.from_model(row) if row else None
-
-
-def _plans_by_alliance(info: Info) -> DataLoader[uuid.UUID, list[db.Plan]]:
-    ctx = info.context
-    return ctx.loaders.get(
-        "plans_by_alliance",
-        lambda: grouped_loader(
-            ctx.session,
-            policy.visible_plans(ctx.principal),
-            db.Plan.alliance_id,
-            db.Plan.updated_at.desc(),
-            db.Plan.id.desc(),
-        ),
-    )
-
-
-async def load_plans_of_alliance(info: Info, alliance_id: uuid.UUID) -> list[Plan]:
-    """An alliance's plans the caller may see, most recently changed first; batched for
-    every alliance of the request."""
-    if not _may_read(info):
-        return []
-    rows = await _plans_by_alliance(info).load(alliance_id)
-    for row in rows:
-        _plan_by_id(info).prime(row.id, row)
-    return [Plan.from_model(row) for row in rows]
-
-
-async def load_plan_version(info: Info, plan_version_id: uuid.UUID) -> PlanVersion | None:
-    """A plan version the caller may see, or None (also without plans:read). Batched."""
-    if not _may_read(info):
-        return None
-    row = await _version_by_id(info).load(plan_version_id)
-    return PlanVersion.from_model(row) if row else None
+    def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
+        return loaders.plans.by_id
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -653,8 +527,6 @@ async def resolve_plans(
 ) -> Connection[Plan]:
     """Plans of an alliance that the caller may see. Needs plans:read."""
     principal = info.context.principal
-    if not principal.has(Scope.PLANS_READ):
-        raise forbidden(policy.MissingScope(Scope.PLANS_READ))
     chosen = filter or PlanFilter()
     page = PageRequest(first=first, after=after, last=last, before=before)
     try:
@@ -689,8 +561,6 @@ async def resolve_plans(
         return await paginate(info.context.session, query, PLANS_BY_UPDATE, page, Plan.from_model)
     except NotFound:
         return _empty()  # an ID of another type names nothing: nothing matches
-    except DomainError as error:
-        raise top_level(error) from None
 
 
 @strawberry.input(description="Narrow the milestone list; all given conditions apply.")
@@ -728,8 +598,6 @@ async def resolve_milestones(
     """Milestones of the alliance's plans the caller may see, soonest due first. Needs
     plans:read."""
     principal = info.context.principal
-    if not principal.has(Scope.PLANS_READ):
-        raise forbidden(policy.MissingScope(Scope.PLANS_READ))
     chosen = filter or MilestoneFilter()
     page = PageRequest(first=first, after=after, last=last, before=before)
     now = utcnow()
@@ -763,8 +631,6 @@ async def resolve_milestones(
         )
     except NotFound:
         return _empty()
-    except DomainError as error:
-        raise top_level(error) from None
 
 
 @strawberry.type
@@ -773,11 +639,13 @@ class Queries:
         resolver=resolve_plans,
         description="Research plans of an alliance you belong to that you may see, filtered "
         "and ordered (plans:read). An alliance you are not a member of has none for you.",
+        extensions=[Needs(Scope.PLANS_READ)],
     )
     milestones: Connection[Milestone] = strawberry.field(
         resolver=resolve_milestones,
         description="Milestones and deliverables of the plans of an alliance you may see, "
         "soonest due first; filter overdue: true for the overdue ones (plans:read).",
+        extensions=[Needs(Scope.PLANS_READ)],
     )
 
 
@@ -992,7 +860,10 @@ async def _transition(
 
 @strawberry.type
 class Mutations:
-    @strawberry.mutation(description="Create a research plan (any member; you own it).")
+    @strawberry.mutation(
+        description="Create a research plan (any member; you own it).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
+    )
     async def create_plan(
         self,
         info: Info,
@@ -1021,7 +892,10 @@ class Mutations:
 
         return await _plan_payload(info, create)
 
-    @strawberry.mutation(description="Write a new version of a plan (the owner).")
+    @strawberry.mutation(
+        description="Write a new version of a plan (the owner).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
+    )
     async def revise_plan(
         self,
         info: Info,
@@ -1043,7 +917,10 @@ class Mutations:
 
         return await _plan_payload(info, revise)
 
-    @strawberry.mutation(description="Propose a draft plan for approval (the owner).")
+    @strawberry.mutation(
+        description="Propose a draft plan for approval (the owner).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
+    )
     async def propose_plan(
         self,
         info: Info,
@@ -1051,7 +928,10 @@ class Mutations:
     ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.propose_plan)
 
-    @strawberry.mutation(description="Start work on an approved plan (the owner).")
+    @strawberry.mutation(
+        description="Start work on an approved plan (the owner).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
+    )
     async def activate_plan(
         self,
         info: Info,
@@ -1059,7 +939,9 @@ class Mutations:
     ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.activate_plan)
 
-    @strawberry.mutation(description="Complete an active plan (the owner).")
+    @strawberry.mutation(
+        description="Complete an active plan (the owner).", extensions=[Needs(Scope.PLANS_WRITE)]
+    )
     async def complete_plan(
         self,
         info: Info,
@@ -1067,7 +949,10 @@ class Mutations:
     ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.complete_plan)
 
-    @strawberry.mutation(description="Cancel a plan that is not finished (the owner).")
+    @strawberry.mutation(
+        description="Cancel a plan that is not finished (the owner).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
+    )
     async def cancel_plan(
         self,
         info: Info,
@@ -1075,7 +960,10 @@ class Mutations:
     ) -> PlanPayload:
         return await _transition(info, input.plan, input.version, domain.cancel_plan)
 
-    @strawberry.mutation(description="Add a milestone or deliverable to a plan (the owner).")
+    @strawberry.mutation(
+        description="Add a milestone or deliverable to a plan (the owner).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
+    )
     async def add_milestone(
         self,
         info: Info,
@@ -1098,7 +986,9 @@ class Mutations:
 
         return await _milestone_payload(info, add)
 
-    @strawberry.mutation(description="Change a milestone (the plan's owner).")
+    @strawberry.mutation(
+        description="Change a milestone (the plan's owner).", extensions=[Needs(Scope.PLANS_WRITE)]
+    )
     async def update_milestone(
         self,
         info: Info,
@@ -1127,7 +1017,8 @@ class Mutations:
         return await _milestone_payload(info, update)
 
     @strawberry.mutation(
-        description="Set a milestone's status (the plan's owner or the responsible organisation)."
+        description="Set a milestone's status (the plan's owner or the responsible organisation).",
+        extensions=[Needs(Scope.PLANS_WRITE)],
     )
     async def set_milestone_status(
         self,
