@@ -49,7 +49,7 @@ from db.portfolio import (
 )
 from db.session import LockedSession, tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.contributions import service as contributions
+from portal import contributions
 from schema.context import Info
 from schema.contributions.types import load_contributions_of_plan
 from schema.loaders import Loaders

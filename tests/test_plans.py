@@ -35,8 +35,8 @@ from db.models import utcnow
 from db.portfolio import IdempotencyKey, Milestone, Plan, PlanVersion
 from db.session import tenant_session
 from db.unit_of_work import Actor, act_as
+from portal import plans
 from portal.kernel.errors import BadInput, Conflict, NotFound
-from portal.plans import service as plans
 from tests.builders import Org, World, gid, gql
 from tests.test_statement_counts import counting
 

@@ -40,9 +40,9 @@ from db.enums import (
 )
 from db.governance import Committee, Decision, Meeting, Seat, Vote
 from db.session import LockedSession
+from portal import plans
 from portal.committees.queries import get_committee, own_seat, require_seat, require_write
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
-from portal.plans import service as plans
 
 log = logging.getLogger("portal.decisions")
 

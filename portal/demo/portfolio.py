@@ -22,11 +22,10 @@ from db.enums import (
 )
 from db.governance import Committee
 from db.portfolio import Contribution, Plan, PlanVersion
-from portal.contributions import service as contributions
+from portal import contributions, plans
 from portal.decisions import service as decisions
 from portal.demo.governance import Cast, Sessions, acting
 from portal.ip_assets import service as ip_assets
-from portal.plans import service as plans
 
 DAY = dt.timedelta(days=1)
 STEERING_VOTERS = ("helix-pharma", "nordic-biotech", "aurora-university", "st-elms-hospital")

@@ -43,6 +43,7 @@ from db.models import Membership, Organisation
 from db.portfolio import IpAccessRequest, IpAsset, IpAssetOwner, Plan
 from db.session import LockedSession
 from portal.committees.queries import check_version, get_committee
+from portal.kernel.checks import checked_text, escape_like
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
 
@@ -113,19 +114,6 @@ def require_write(principal: Principal) -> None:
     policy.require_scope(principal, Scope.IP_WRITE)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _checked_text(value: str, field: str, *, required: bool, limit: int = TEXT_MAX) -> str:
-    value = value.strip()
-    if required and not value:
-        raise BadInput(f"{field} must not be empty", field=field)
-    if len(value) > limit:
-        raise BadInput(f"{field} is limited to {limit} characters", field=field)
-    return value
-
-
 # Reading ---------------------------------------------------------------------------------
 
 
@@ -153,7 +141,7 @@ def alliance_ip_assets(
         )
         query = query.where(IpAsset.plan_id.in_(plan))
     if chosen.search and chosen.search.strip():
-        pattern = f"%{_escape_like(chosen.search.strip())}%"
+        pattern = f"%{escape_like(chosen.search.strip())}%"
         query = query.where(or_(IpAsset.title.ilike(pattern), IpAsset.description.ilike(pattern)))
     return query
 
@@ -361,9 +349,9 @@ async def register_ip_asset(
     require_write(principal)
     await _require_member(session, principal, alliance_id)
     audience = audience or Audience()
-    title = _checked_text(title, "title", required=True, limit=TITLE_MAX)
-    description = _checked_text(description, "description", required=False)
-    licence_terms = _checked_text(licence_terms, "licenceTerms", required=False)
+    title = checked_text(title, "title", required=True, limit=TITLE_MAX)
+    description = checked_text(description, "description", required=False, limit=TEXT_MAX)
+    licence_terms = checked_text(licence_terms, "licenceTerms", required=False, limit=TEXT_MAX)
     payload = {
         "alliance": alliance_id,
         "kind": kind.value,
@@ -446,11 +434,13 @@ async def update_ip_asset(
     await _require_owner(session, principal, asset, "edit it")
     check_version(asset.version, expected_version, "IP asset")
     if title is not None:
-        asset.title = _checked_text(title, "title", required=True, limit=TITLE_MAX)
+        asset.title = checked_text(title, "title", required=True, limit=TITLE_MAX)
     if description is not None:
-        asset.description = _checked_text(description, "description", required=False)
+        asset.description = checked_text(description, "description", required=False, limit=TEXT_MAX)
     if licence_terms is not None:
-        asset.licence_terms = _checked_text(licence_terms, "licenceTerms", required=False)
+        asset.licence_terms = checked_text(
+            licence_terms, "licenceTerms", required=False, limit=TEXT_MAX
+        )
     new_grants: list[VisibilityGrant] = []
     if audience is not None:
         resolved = await _resolve_audience(session, principal, asset.alliance_id, audience)
@@ -571,7 +561,7 @@ async def request_ip_access(
     asset and does not own it, with ip:write; a purpose is required; one pending request
     per organisation and asset (another is a ``Conflict``)."""
     require_write(principal)
-    purpose = _checked_text(purpose, "purpose", required=True)
+    purpose = checked_text(purpose, "purpose", required=True, limit=TEXT_MAX)
 
     async def create() -> IpAccessRequest:
         # the lock serialises requests for the asset: two cannot both be the pending one
@@ -644,7 +634,7 @@ async def answer_ip_access_request(
             "only the asset's owner organisations answer its access requests", field="request"
         )
     _require_pending(request)
-    request.answer = _checked_text(answer, "answer", required=True)
+    request.answer = checked_text(answer, "answer", required=True, limit=TEXT_MAX)
     request.status = (
         AccessRequestStatus.GRANTED
         if decision is AccessDecision.GRANT

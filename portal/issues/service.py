@@ -45,6 +45,7 @@ from portal.committees.queries import (
     require_seat,
     require_write,
 )
+from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, NotFound
 
 log = logging.getLogger("portal.issues")
@@ -138,15 +139,6 @@ async def get_issue(
     return issue
 
 
-def _checked_text(value: str, field: str, *, required: bool, limit: int = TEXT_MAX) -> str:
-    value = value.strip()
-    if required and not value:
-        raise BadInput(f"{field} must not be empty", field=field)
-    if len(value) > limit:
-        raise BadInput(f"{field} is limited to {limit} characters", field=field)
-    return value
-
-
 async def _audience(
     session: LockedSession, principal: Principal, alliance_id: uuid.UUID, slugs: Sequence[str]
 ) -> set[uuid.UUID]:
@@ -210,8 +202,8 @@ async def raise_issue(
     committee = await get_committee(session, principal, committee_id, field="committee")
     if committee.alliance_id != alliance_id:
         raise BadInput("the committee belongs to another alliance", field="committee")
-    title = _checked_text(title, "title", required=True, limit=TITLE_MAX)
-    description = _checked_text(description, "description", required=False)
+    title = checked_text(title, "title", required=True, limit=TITLE_MAX)
+    description = checked_text(description, "description", required=False, limit=TEXT_MAX)
 
     if visibility is not Visibility.COMMITTEE and visibility_committee_id is not None:
         raise BadInput(
@@ -338,7 +330,7 @@ async def escalate_issue(
     )
     _require_open(issue, "escalated")
     check_version(issue.version, expected_version, "issue")
-    note = _checked_text(note, "note", required=False)
+    note = checked_text(note, "note", required=False, limit=TEXT_MAX)
     return await move_up(
         session, principal, issue, kind=IssueMoveKind.ESCALATED, note=note, now=now
     )
@@ -365,7 +357,7 @@ async def resolve_issue(
     )
     _require_open(issue, "resolved again")
     check_version(issue.version, expected_version, "issue")
-    resolution = _checked_text(resolution, "resolution", required=True)
+    resolution = checked_text(resolution, "resolution", required=True, limit=TEXT_MAX)
     issue.status = IssueStatus.RESOLVED
     issue.resolution = resolution
     issue.resolved_at = now

@@ -26,6 +26,7 @@ from db.enums import AgendaItemKind, MeetingKind, MeetingStatus, SeatRole
 from db.governance import AgendaItem, Attendance, GovernanceRules, Meeting, Seat
 from db.session import LockedSession
 from portal.committees import queries as governance
+from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, Conflict, NotFound
 
 TITLE_MAX = 200
@@ -123,15 +124,6 @@ def _check_times(starts_at: dt.datetime, ends_at: dt.datetime | None) -> None:
         raise BadInput("the meeting must end after it starts", field="endsAt")
 
 
-def _check_text(value: str, field: str, maximum: int, *, required: bool) -> str:
-    stripped = value.strip()
-    if required and not stripped:
-        raise BadInput(f"{field} must not be empty", field=field)
-    if len(stripped) > maximum:
-        raise BadInput(f"{field} is limited to {maximum} characters", field=field)
-    return stripped
-
-
 def _require_scheduled(meeting: Meeting, doing: str) -> None:
     if meeting.status is not MeetingStatus.SCHEDULED:
         raise Conflict(
@@ -180,8 +172,8 @@ async def schedule_meeting(
     await governance.require_seat(
         session, principal, committee.id, SeatRole.SECRETARY, action="schedule meetings"
     )
-    title = _check_text(title, "title", TITLE_MAX, required=True)
-    location = _check_text(location, "location", LOCATION_MAX, required=False)
+    title = checked_text(title, "title", limit=TITLE_MAX, required=True)
+    location = checked_text(location, "location", limit=LOCATION_MAX, required=False)
     starts_at = _aware(starts_at, "startsAt")
     _check_times(starts_at, ends_at)
     rules = await governance.get_rules(session, principal, committee.alliance_id)
@@ -228,7 +220,7 @@ async def reschedule_meeting(
         ends_at = starts_at + (meeting.ends_at - meeting.starts_at)
     _check_times(starts_at, ends_at)
     if location is not None:
-        meeting.location = _check_text(location, "location", LOCATION_MAX, required=False)
+        meeting.location = checked_text(location, "location", limit=LOCATION_MAX, required=False)
     rules = await governance.get_rules(session, principal, meeting.alliance_id)
     _check_notice(rules, meeting.kind, starts_at, now)
     meeting.starts_at = starts_at
@@ -313,8 +305,8 @@ async def add_agenda_item(
     await _require_secretary(session, principal, meeting, "add agenda items")
     _require_scheduled(meeting, "given agenda items")
     _require_before_deadline(meeting, now)
-    title = _check_text(title, "title", TITLE_MAX, required=True)
-    description = _check_text(description, "description", DESCRIPTION_MAX, required=False)
+    title = checked_text(title, "title", limit=TITLE_MAX, required=True)
+    description = checked_text(description, "description", limit=DESCRIPTION_MAX, required=False)
     agenda = await _agenda(session, principal, meeting)
     if len(agenda) >= AGENDA_MAX:
         raise BadInput(f"an agenda holds at most {AGENDA_MAX} items", field="meeting")

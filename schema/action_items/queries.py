@@ -1,5 +1,119 @@
-"""CONVERSION IN PROGRESS: the queries of this area move here from types.py."""
+"""Root fields that read action items: filters, orders and resolvers of its lists."""
 
-from schema.action_items.types import Queries
+from __future__ import annotations
 
-__all__ = ["Queries"]
+import datetime as dt
+import enum
+from typing import Annotated
+
+import strawberry
+
+from auth.scopes import Scope
+from db import governance as db
+from db.models import utcnow
+from portal.action_items import service as action_items
+from schema.action_items.enums import ActionItemStatus
+from schema.action_items.types import ActionItem
+from schema.context import Info
+from schema.kernel.ids import expect_global_id
+from schema.kernel.pagination import (
+    Connection,
+    Ordering,
+    PageArgs,
+    paged,
+    paginate,
+)
+from schema.kernel.scopes import Needs
+
+
+@strawberry.enum(description="Orders of the action item list.")
+class ActionItemOrder(enum.Enum):
+    DUE_ON = "due_on"
+    DUE_ON_DESC = "due_on_desc"
+
+
+ACTION_ITEM_ORDERINGS = {
+    ActionItemOrder.DUE_ON: Ordering("due_on", (db.ActionItem.due_on, db.ActionItem.id)),
+    ActionItemOrder.DUE_ON_DESC: Ordering(
+        "due_on_desc", (db.ActionItem.due_on, db.ActionItem.id), descending=True
+    ),
+}
+
+
+@strawberry.input(description="Narrow the action item list.")
+class ActionItemFilter:
+    committee: strawberry.ID | None = strawberry.field(
+        default=None, description="Only items of this committee's meetings."
+    )
+    owner_organisation: strawberry.ID | None = strawberry.field(
+        default=None, description="Only items owned by this organisation."
+    )
+    statuses: list[ActionItemStatus] | None = strawberry.field(
+        default=None, description="Only items in these states."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="true: only open items due before today (UTC); false: only the others.",
+    )
+    due_before: dt.date | None = strawberry.field(
+        default=None, description="Only items due before this day (exclusive)."
+    )
+    due_after: dt.date | None = strawberry.field(
+        default=None, description="Only items due after this day (exclusive)."
+    )
+
+
+@paged
+async def resolve_action_items(
+    info: Info,
+    alliance: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
+    filter: Annotated[
+        ActionItemFilter | None, strawberry.argument(description="Which action items.")
+    ] = None,
+    *,
+    page: PageArgs,
+    order_by: Annotated[
+        ActionItemOrder, strawberry.argument(description="Sort order.")
+    ] = ActionItemOrder.DUE_ON,
+) -> Connection[ActionItem]:
+    """Action items of an alliance, e.g. the open and overdue ones of a committee or an
+    organisation. Needs governance:read; empty for an alliance your organisation is not a
+    current member of."""
+    principal = info.context.principal
+    chosen = filter or ActionItemFilter()
+    query = action_items.list_query(
+        principal,
+        expect_global_id(alliance, "Alliance", "alliance"),
+        committee_id=(
+            expect_global_id(chosen.committee, "Committee", "committee")
+            if chosen.committee is not None
+            else None
+        ),
+        owner_organisation_id=(
+            expect_global_id(chosen.owner_organisation, "Organisation", "ownerOrganisation")
+            if chosen.owner_organisation is not None
+            else None
+        ),
+        statuses=chosen.statuses,
+        overdue=chosen.overdue,
+        due_before=chosen.due_before,
+        due_after=chosen.due_after,
+        now=utcnow(),
+    )
+    return await paginate(
+        info.context.session,
+        query,
+        ACTION_ITEM_ORDERINGS[order_by],
+        page,
+        ActionItem.from_model,
+    )
+
+
+@strawberry.type
+class Queries:
+    action_items: Connection[ActionItem] = strawberry.field(
+        resolver=resolve_action_items,
+        description="Action items of an alliance, by due date, with filters for committee, "
+        "owner organisation, status and overdue. Needs governance:read.",
+        extensions=[Needs(Scope.GOVERNANCE_READ)],
+    )

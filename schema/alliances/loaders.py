@@ -12,9 +12,9 @@ from strawberry.dataloader import DataLoader
 
 from auth import policy
 from auth.principal import Principal
-from db.enums import MembershipRole
 from db.models import Membership
 from db.session import LockedSession
+from schema.alliances.enums import MembershipRole
 from schema.kernel.loading import by_id_loader
 from schema.kernel.pagination import Ordering, PageRequest, paginate_many
 

@@ -13,9 +13,9 @@ import strawberry
 from auth.principal import Principal
 from auth.scopes import Scope
 from db import models
-from db.enums import AllianceStatus, MembershipRole
 from db.session import LockedSession
 from portal.alliances import service as alliances
+from schema.alliances.enums import AllianceStatus, MembershipRole
 from schema.alliances.types import Alliance, Membership
 from schema.context import Info
 from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded

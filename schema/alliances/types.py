@@ -15,8 +15,9 @@ from strawberry.dataloader import DataLoader
 from auth import policy
 from auth.scopes import Scope
 from db import models
-from db.enums import AllianceStatus, MembershipRole
+from portal.kernel.checks import escape_like
 from portal.kernel.errors import DomainError
+from schema.alliances.enums import AllianceStatus, MembershipRole
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
@@ -26,12 +27,16 @@ from schema.alliances.loaders import MEMBERS_BY_JOINED, MembersKey
 from schema.context import Info
 from schema.kernel.ids import expect_global_id
 from schema.kernel.nodes import AreaNode, load_list
-from schema.kernel.pagination import Connection, Ordering, PageRequest, connection_from, paginate
+from schema.kernel.pagination import (
+    Connection,
+    Ordering,
+    PageArgs,
+    connection_from,
+    paged,
+    paginate,
+)
 from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
-
-strawberry.enum(AllianceStatus, name="AllianceStatus", description="Life-cycle of an alliance.")
-strawberry.enum(MembershipRole, name="MembershipRole", description="An organisation's part in it.")
 
 
 @strawberry.type(description="An organisation's membership of an alliance, current or past.")
@@ -120,21 +125,11 @@ class Alliance(AreaNode):
         )
 
     @strawberry.field(description="Member organisations, in the order they joined.")
+    @paged
     async def members(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (max 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to start after.")
-        ] = None,
-        last: Annotated[
-            int | None, strawberry.argument(description="Page size from the end.")
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="Cursor to end before.")
-        ] = None,
+        page: PageArgs,
         filter: Annotated[
             MemberFilter | None, strawberry.argument(description="Which members to list.")
         ] = None,
@@ -142,7 +137,7 @@ class Alliance(AreaNode):
         chosen = filter or MemberFilter()
         key = MembersKey(
             alliance_id=uuid.UUID(self.db_id),
-            page=PageRequest(first=first, after=after, last=last, before=before),
+            page=page,
             roles=tuple(chosen.roles) if chosen.roles else None,
             include_former=chosen.include_former,
         )
@@ -202,16 +197,10 @@ class AllianceFilter:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
+@paged
 async def resolve_alliances(
     info: Info,
-    first: Annotated[int | None, strawberry.argument(description="Page size (max 100).")] = None,
-    after: Annotated[str | None, strawberry.argument(description="Cursor to start after.")] = None,
-    last: Annotated[int | None, strawberry.argument(description="Page size from the end.")] = None,
-    before: Annotated[str | None, strawberry.argument(description="Cursor to end before.")] = None,
+    page: PageArgs,
     filter: Annotated[
         AllianceFilter | None, strawberry.argument(description="Which alliances.")
     ] = None,
@@ -225,11 +214,10 @@ async def resolve_alliances(
     if filter is not None and filter.statuses:
         query = query.where(models.Alliance.status.in_(filter.statuses))
     if filter is not None and filter.search:
-        pattern = f"%{_escape_like(filter.search)}%"
+        pattern = f"%{escape_like(filter.search)}%"
         query = query.where(
             or_(models.Alliance.name.ilike(pattern), models.Alliance.purpose.ilike(pattern))
         )
-    page = PageRequest(first=first, after=after, last=last, before=before)
     return await paginate(
         info.context.session, query, ALLIANCE_ORDERINGS[order_by], page, Alliance.from_model
     )

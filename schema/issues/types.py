@@ -4,7 +4,6 @@ raiseIssue / escalateIssue / resolveIssue mutations. The rules live in ``portal.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,37 +13,18 @@ from strawberry.dataloader import DataLoader
 
 from auth.scopes import Scope
 from db import governance
-from db.enums import IssueMoveKind, IssueSeverity, IssueStatus
 from db.models import utcnow
 from portal.issues import service as issues
-from portal.kernel.errors import NotFound
 from schema.context import Info
+from schema.issues.enums import IssueMoveKind, IssueSeverity, IssueStatus
 from schema.kernel.enums import Visibility
-from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
-from schema.kernel.ids import expect_global_id
 from schema.kernel.nodes import AreaNode, load_required
-from schema.kernel.pagination import Connection, Ordering, PageInfo, PageRequest, paginate
-from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_audience, load_organisation
 
 if TYPE_CHECKING:
     from schema.committees.types import Committee
     from schema.loaders import Loaders
 
-strawberry.enum(
-    IssueSeverity, name="IssueSeverity", description="How serious an issue is for the alliance."
-)
-strawberry.enum(
-    IssueStatus,
-    name="IssueStatus",
-    description="Open until the holding committee's chair resolves it; resolved is final.",
-)
-strawberry.enum(
-    IssueMoveKind,
-    name="IssueMoveKind",
-    description="One step of an issue's history: raised, escalated by the holding "
-    "committee's chair, escalated automatically when overdue, resolved.",
-)
 
 CommitteeRef = Annotated["Committee", strawberry.lazy("schema.committees.types")]
 
@@ -207,262 +187,6 @@ class Issue(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.issues.by_id
-
-
-@strawberry.enum(description="Orders of the issue list.")
-class IssueOrder(enum.Enum):
-    DUE_AT = strawberry.enum_value("due_at", description="Soonest deadline first.")
-    CREATED_AT_DESC = strawberry.enum_value("created_at_desc", description="Newest first.")
-
-
-ISSUE_ORDERINGS = {
-    IssueOrder.DUE_AT: Ordering("due", (governance.Issue.due_at, governance.Issue.id)),
-    IssueOrder.CREATED_AT_DESC: Ordering(
-        "created_desc", (governance.Issue.created_at, governance.Issue.id), descending=True
-    ),
-}
-
-
-@strawberry.input(description="Narrow an alliance's issue list; omitted fields do not narrow.")
-class IssueFilter:
-    committee: strawberry.ID | None = strawberry.field(
-        default=None, description="Only issues held by this committee now."
-    )
-    statuses: list[IssueStatus] | None = strawberry.field(
-        default=None, description="Only issues in these states."
-    )
-    severities: list[IssueSeverity] | None = strawberry.field(
-        default=None, description="Only issues of these severities."
-    )
-    overdue: bool | None = strawberry.field(
-        default=None,
-        description="true: only open issues past their deadline; false: only the others.",
-    )
-
-
-def _empty() -> Connection[Issue]:
-    return Connection(
-        edges=[],
-        page_info=PageInfo(
-            has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
-        ),
-    )
-
-
-async def resolve_issues(
-    info: Info,
-    alliance: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
-    filter: Annotated[IssueFilter | None, strawberry.argument(description="Which issues.")] = None,
-    first: Annotated[int | None, strawberry.argument(description="Page size (max 100).")] = None,
-    after: Annotated[str | None, strawberry.argument(description="Cursor to start after.")] = None,
-    last: Annotated[int | None, strawberry.argument(description="Page size from the end.")] = None,
-    before: Annotated[str | None, strawberry.argument(description="Cursor to end before.")] = None,
-    order_by: Annotated[
-        IssueOrder,
-        strawberry.argument(description="Sort order: soonest deadline first, or newest first."),
-    ] = IssueOrder.DUE_AT,
-) -> Connection[Issue]:
-    """The alliance's issues you may see. Needs governance:read; an alliance you are not a
-    member of has none."""
-    principal = info.context.principal
-    chosen = filter or IssueFilter()
-    try:
-        alliance_id = expect_global_id(alliance, "Alliance", "alliance")
-        committee_id = (
-            expect_global_id(chosen.committee, "Committee", "committee")
-            if chosen.committee is not None
-            else None
-        )
-    except NotFound:
-        return _empty()  # an ID of another type names nothing
-    query = issues.alliance_issues(
-        principal,
-        alliance_id,
-        issues.IssueFilter(
-            committee_id=committee_id,
-            statuses=chosen.statuses,
-            severities=chosen.severities,
-            overdue=chosen.overdue,
-        ),
-        now=utcnow(),
-    )
-    page = PageRequest(first=first, after=after, last=last, before=before)
-    return await paginate(
-        info.context.session, query, ISSUE_ORDERINGS[order_by], page, Issue.from_model
-    )
-
-
-@strawberry.input(
-    description="Raise an issue in an alliance. Any current member organisation may, with "
-    "governance:write. The issue is held by the committee you name (an operational or "
-    "tactical committee, or the steering committee directly) and is due after that "
-    "committee's tier's response days; a RAISED move starts its history."
-)
-class RaiseIssueInput:
-    alliance: strawberry.ID = strawberry.field(description="The alliance's ID.")
-    committee: strawberry.ID = strawberry.field(
-        description="The committee to hold the issue; it must belong to the alliance."
-    )
-    title: str = strawberry.field(description="What the problem is (1-200 characters).")
-    description: str = strawberry.field(
-        default="", description="The problem in detail (up to 20,000 characters)."
-    )
-    severity: IssueSeverity = strawberry.field(description="LOW, MEDIUM, HIGH or CRITICAL.")
-    visibility: Visibility = strawberry.field(
-        default=Visibility.ALLIANCE,
-        description="Who sees it: ALLIANCE (default, every member), COMMITTEE (seat holders "
-        "of visibilityCommittee) or ORGANISATIONS (those listed in audience). Your "
-        "organisation and the holding committee's seat holders always see it.",
-    )
-    visibility_committee: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="With visibility COMMITTEE: a committee of the alliance whose seat "
-        "holders see the issue; the holding committee when omitted. Not allowed otherwise.",
-    )
-    audience: list[str] | None = strawberry.field(
-        default=None,
-        description="With visibility ORGANISATIONS (required then): slugs of the member "
-        "organisations to share it with. Not allowed otherwise.",
-    )
-
-
-@strawberry.input(
-    description="Escalate an open issue to the parent of its holding committee. Only the "
-    "holding committee's chair may, with governance:write. The deadline restarts with the "
-    "parent's tier. The steering committee is the last tier: escalating there is refused "
-    "(BAD_USER_INPUT), as is escalating a resolved issue."
-)
-class EscalateIssueInput:
-    issue: strawberry.ID = strawberry.field(description="The issue's ID.")
-    version: int = strawberry.field(
-        description="The version you saw; if the issue moved meanwhile you get CONFLICT."
-    )
-    note: str = strawberry.field(
-        default="", description="Why it goes up (up to 20,000 characters); kept in its history."
-    )
-
-
-@strawberry.input(
-    description="Resolve an open issue. Only the holding committee's chair may, with "
-    "governance:write. A resolution text is required; a resolved issue cannot be resolved "
-    "or escalated again (BAD_USER_INPUT)."
-)
-class ResolveIssueInput:
-    issue: strawberry.ID = strawberry.field(description="The issue's ID.")
-    version: int = strawberry.field(
-        description="The version you saw; if the issue moved meanwhile you get CONFLICT."
-    )
-    resolution: str = strawberry.field(
-        description="How the issue was resolved (1-20,000 characters)."
-    )
-
-
-@strawberry.type(description="Result of raiseIssue, escalateIssue or resolveIssue.")
-class IssuePayload:
-    issue: Issue | None = strawberry.field(description="The issue as changed.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing was changed.")
-
-
-def _payload(row: governance.Issue | None, errors: list[UserError]) -> IssuePayload:
-    return IssuePayload(issue=Issue.from_model(row) if row else None, user_errors=errors)
-
-
-@strawberry.type
-class Queries:
-    issues: Connection[Issue] = strawberry.field(
-        resolver=resolve_issues,
-        description="Issues of an alliance visible to you, with filters (holding committee, "
-        "status, severity, overdue). Needs governance:read.",
-        extensions=[Needs(Scope.GOVERNANCE_READ)],
-    )
-
-
-@strawberry.type
-class Mutations:
-    @strawberry.mutation(
-        description="Raise an issue. Any current member organisation, with governance:write.",
-        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
-    )
-    async def raise_issue(
-        self,
-        info: Info,
-        input: Annotated[RaiseIssueInput, strawberry.argument(description=INPUT_DESCRIPTION)],
-    ) -> IssuePayload:
-        ctx = info.context
-
-        async def raise_() -> governance.Issue:
-            alliance_id = expect_global_id(input.alliance, "Alliance", "alliance")
-            committee_id = expect_global_id(input.committee, "Committee", "committee")
-            visibility_committee_id = (
-                expect_global_id(input.visibility_committee, "Committee", "visibilityCommittee")
-                if input.visibility_committee is not None
-                else None
-            )
-            return await issues.raise_issue(
-                ctx.session,
-                ctx.principal,
-                alliance_id,
-                committee_id=committee_id,
-                title=input.title,
-                description=input.description,
-                severity=input.severity,
-                visibility=input.visibility,
-                visibility_committee_id=visibility_committee_id,
-                organisation_slugs=input.audience or (),
-                now=utcnow(),
-            )
-
-        return _payload(*await guarded(ctx.session, raise_))
-
-    @strawberry.mutation(
-        description="Escalate an issue to the parent committee. The holding committee's "
-        "chair only, with governance:write.",
-        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
-    )
-    async def escalate_issue(
-        self,
-        info: Info,
-        input: Annotated[EscalateIssueInput, strawberry.argument(description=INPUT_DESCRIPTION)],
-    ) -> IssuePayload:
-        ctx = info.context
-
-        async def escalate() -> governance.Issue:
-            issue_id = expect_global_id(input.issue, "Issue", "issue")
-            return await issues.escalate_issue(
-                ctx.session,
-                ctx.principal,
-                issue_id,
-                expected_version=input.version,
-                note=input.note,
-                now=utcnow(),
-            )
-
-        return _payload(*await guarded(ctx.session, escalate))
-
-    @strawberry.mutation(
-        description="Resolve an issue with a resolution text. The holding committee's chair "
-        "only, with governance:write.",
-        extensions=[Needs(Scope.GOVERNANCE_WRITE)],
-    )
-    async def resolve_issue(
-        self,
-        info: Info,
-        input: Annotated[ResolveIssueInput, strawberry.argument(description=INPUT_DESCRIPTION)],
-    ) -> IssuePayload:
-        ctx = info.context
-
-        async def resolve() -> governance.Issue:
-            issue_id = expect_global_id(input.issue, "Issue", "issue")
-            return await issues.resolve_issue(
-                ctx.session,
-                ctx.principal,
-                issue_id,
-                expected_version=input.version,
-                resolution=input.resolution,
-                now=utcnow(),
-            )
-
-        return _payload(*await guarded(ctx.session, resolve))
 
 
 NODE_TYPES: dict[str, type[relay.Node]] = {"Issue": Issue, "IssueMove": IssueMove}

@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
@@ -177,6 +177,17 @@ def _connection(
     )
 
 
+def empty_connection() -> Connection[Any]:
+    """The page of a list that cannot hold anything, e.g. one filtered by an ID of another
+    type."""
+    return Connection(
+        edges=[],
+        page_info=PageInfo(
+            has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
+        ),
+    )
+
+
 async def paginate(
     session: LockedSession,
     query: Select[Row],
@@ -240,19 +251,20 @@ __all__ = [
     "PageInfo",
     "PageRequest",
     "connection_from",
+    "empty_connection",
     "paged",
     "paginate",
     "paginate_many",
 ]
 
 
-class PageArgs:
-    """Marks where a resolver takes Relay's connection arguments: a parameter
-    ``page: PageArgs`` (or ``ForwardPageArgs``) of a resolver decorated with ``@paged``
-    becomes ``first, after, last, before`` (or ``first, after``) in the schema, at the same
-    place, and reaches the resolver as one ``PageRequest``."""
+class PageArgs(PageRequest):
+    """Relay's connection arguments as one parameter: a parameter ``page: PageArgs`` (or
+    ``ForwardPageArgs``) of a resolver decorated with ``@paged`` becomes ``first, after,
+    last, before`` (or ``first, after``) in the schema, at the same place, and reaches the
+    resolver as one page request."""
 
-    names: tuple[str, ...] = ("first", "after", "last", "before")
+    names: ClassVar[tuple[str, ...]] = ("first", "after", "last", "before")
 
 
 class ForwardPageArgs(PageArgs):
@@ -273,7 +285,8 @@ Resolver = TypeVar("Resolver", bound=Callable[..., Awaitable[Any]])
 
 def paged(resolver: Resolver) -> Resolver:
     """Give ``resolver`` the connection arguments in place of its ``PageArgs`` parameter
-    (see ``PageArgs``); the page size is checked before the resolver runs."""
+    (see ``PageArgs``). The resolver checks the page (``page.size()``) where it reads it, so
+    an invalid ID argument is reported before an invalid page size, as everywhere."""
     hints = typing.get_type_hints(resolver, include_extras=True)
     signature = inspect.signature(resolver)
     marker = next(
@@ -281,10 +294,13 @@ def paged(resolver: Resolver) -> Resolver:
         for name, hint in hints.items()
         if isinstance(hint, type) and issubclass(hint, PageArgs)
     )
-    names = hints[marker].names
+    page_type: type[PageArgs] = hints[marker]
+    names = page_type.names
     parameters: list[inspect.Parameter] = []
+    after_page = False
     for parameter in signature.parameters.values():
         if parameter.name == marker:
+            after_page = True
             parameters += [
                 inspect.Parameter(
                     name,
@@ -295,18 +311,20 @@ def paged(resolver: Resolver) -> Resolver:
                 for name in names
             ]
         else:
-            parameters.append(parameter.replace(annotation=hints[parameter.name]))
+            # what follows keyword-only page arguments must be keyword-only too
+            kind = inspect.Parameter.KEYWORD_ONLY if after_page else parameter.kind
+            annotation = hints.get(parameter.name, parameter.annotation)  # `self` has none
+            parameters.append(parameter.replace(kind=kind, annotation=annotation))
 
     @functools.wraps(resolver)
     async def with_page(*args: Any, **kwargs: Any) -> Any:
-        page = PageRequest(**{name: kwargs.pop(name, None) for name in names})
-        page.size()
+        page = page_type(**{name: kwargs.pop(name, None) for name in names})
         return await resolver(*args, **kwargs, **{marker: page})
 
     with_page.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=parameters, return_annotation=hints["return"]
     )
-    with_page.__annotations__ = {p.name: p.annotation for p in parameters} | {
-        "return": hints["return"]
-    }
+    with_page.__annotations__ = {
+        p.name: p.annotation for p in parameters if p.annotation is not inspect.Parameter.empty
+    } | {"return": hints["return"]}
     return typing.cast(Resolver, with_page)

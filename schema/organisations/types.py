@@ -11,15 +11,14 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from db import models
-from db.enums import OrganisationKind, Visibility
 from db.governance import VisibilityGrant
 from schema.context import Info
+from schema.kernel.enums import Visibility
 from schema.kernel.nodes import AreaNode
+from schema.organisations.enums import OrganisationKind
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
-
-strawberry.enum(OrganisationKind, name="OrganisationKind", description="What kind of body it is.")
 
 
 @strawberry.type(

@@ -1,0 +1,105 @@
+"""Pure rules of contributions: limits, states and the checks of a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from db.enums import ContributionKind, ContributionStatus, Visibility
+from portal.contributions.money import Money, checked_money, checked_quantity
+from portal.kernel.checks import checked_text
+from portal.kernel.errors import BadInput
+
+DESCRIPTION_MAX = 20_000
+UNIT_MAX = 32
+NOTE_MAX = 2_000
+AUDIENCE_MAX = 100
+OPEN_STATUSES = frozenset({ContributionStatus.PLEDGED, ContributionStatus.COMMITTED})
+
+
+class ValuationHiddenReason(enum.StrEnum):
+    """Why a contribution shows no valuation to the reader."""
+
+    NOT_VALUED = "not_valued"
+    """No valuation was recorded (said only to readers who would see one)."""
+    CONFIDENTIAL = "confidential"
+    """The reader is neither the contributor nor seated on the steering committee. Said
+    whether or not a valuation exists, so not even its existence leaks."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who may read a contribution besides its contributor: ``visibility``; for
+    ``COMMITTEE`` the committee; for ``ORGANISATIONS`` the slugs of the member
+    organisations listed."""
+
+    visibility: Visibility = Visibility.ALLIANCE
+    committee_id: uuid.UUID | None = None
+    organisation_slugs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A contribution to record."""
+
+    kind: ContributionKind
+    description: str
+    quantity: Decimal
+    unit: str
+    period_start: dt.date
+    period_end: dt.date
+    plan_id: uuid.UUID | None = None
+    valuation: Money | None = None
+    audience: Audience = Audience()
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Fields of a contribution to change; ``None`` keeps a field as it is. The plan is
+    changed only when ``set_plan`` is true (then ``plan_id`` None removes it)."""
+
+    kind: ContributionKind | None = None
+    description: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    plan_id: uuid.UUID | None = None
+    set_plan: bool = False
+    valuation: Money | None = None
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise BadInput("the period cannot end before it starts", field="periodEnd")
+
+
+def checked_draft(draft: Draft) -> Draft:
+    """The draft with its plain fields checked and normalised (before anything is read)."""
+    check_period(draft.period_start, draft.period_end)
+    return replace(
+        draft,
+        description=checked_text(draft.description, "description", limit=DESCRIPTION_MAX),
+        quantity=checked_quantity(draft.quantity),
+        unit=checked_text(draft.unit, "unit", limit=UNIT_MAX),
+        valuation=checked_money(draft.valuation) if draft.valuation is not None else None,
+        audience=replace(
+            draft.audience,
+            organisation_slugs=tuple(
+                sorted({s.strip() for s in draft.audience.organisation_slugs if s.strip()})
+            ),
+        ),
+    )
+
+
+DELIVERY_RULE = (
+    "Delivery is confirmed by the organisation that manages what is received: the owner "
+    "organisation of the contribution's plan when it has one, otherwise the alliance's lead "
+    "organisation. The contributor never confirms its own delivery: when the plan's owner "
+    "is the contributor itself, the lead confirms (the plan must be visible to it), and when "
+    "the lead is the contributor, any other organisation holding a seat on the steering "
+    "committee confirms."
+)
