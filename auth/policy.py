@@ -13,9 +13,11 @@ FORBIDDEN is only ever said about a visible object the principal may not change.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.principal import Principal
 from auth.scopes import Scope
@@ -331,3 +333,52 @@ def may_leave(principal: Principal, own: Membership | None) -> bool:
 def may_grant_scopes(principal: Principal, requested: frozenset[Scope]) -> bool:
     """A new credential never exceeds the rights of the credential creating it."""
     return principal.has(Scope.ADMIN) and requested <= principal.scopes
+
+
+# Decisions that read what they need, one row at a time and only while the rule is open.
+
+DELIVERY_RULE = (
+    "Delivery is confirmed by the organisation that manages what is received: the owner "
+    "organisation of the contribution's plan when it has one, otherwise the alliance's lead "
+    "organisation. The contributor never confirms its own delivery: when the plan's owner "
+    "is the contributor itself, the lead confirms (the plan must be visible to it), and when "
+    "the lead is the contributor, any other organisation holding a seat on the steering "
+    "committee confirms."
+)
+
+
+async def confirms_delivery(
+    session: AsyncSession, principal: Principal, contribution: Contribution
+) -> bool:
+    """Whether the principal's organisation is the one that confirms ``contribution``'s
+    delivery under :data:`DELIVERY_RULE` (it is known not to be the contributor)."""
+    caller = principal.organisation_id
+    if contribution.plan_id is not None:
+        plan = await session.scalar(visible_plans(principal).where(Plan.id == contribution.plan_id))
+        if plan is None:
+            return False  # the caller does not own a plan it cannot see
+        if plan.owner_organisation_id != contribution.organisation_id:
+            return plan.owner_organisation_id == caller
+    lead = await session.scalar(
+        visible_memberships(principal, include_former=False).where(
+            Membership.alliance_id == contribution.alliance_id,
+            Membership.role == MembershipRole.LEAD,
+        )
+    )
+    if lead is not None and lead.organisation_id != contribution.organisation_id:
+        return lead.organisation_id == caller
+    steering = await session.scalar(
+        steering_alliance_ids(principal).where(Seat.alliance_id == contribution.alliance_id)
+    )
+    return steering is not None
+
+
+async def sees_valuation(
+    principal: Principal,
+    contributor_id: uuid.UUID,
+    holds_steering_seat: Callable[[], Awaitable[bool]],
+) -> bool:
+    """The rule of :func:`visible_valuations` for one contribution, to say why a valuation
+    is hidden: the contributing organisation sees it, and so do seat holders of the
+    alliance's steering committee (asked only when the contributor rule does not decide)."""
+    return contributor_id == principal.organisation_id or await holds_steering_seat()

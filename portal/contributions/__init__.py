@@ -56,7 +56,6 @@ from portal.contributions.queries import (
 )
 from portal.contributions.rules import (
     AUDIENCE_MAX,
-    DELIVERY_RULE,
     DESCRIPTION_MAX,
     NOTE_MAX,
     OPEN_STATUSES,
@@ -87,7 +86,6 @@ __all__ = [
     "AUDIENCE_MAX",
     "CENT",
     "CURRENCY_PATTERN",
-    "DELIVERY_RULE",
     "DESCRIPTION_MAX",
     "ISO_4217_CURRENCIES",
     "NOTE_MAX",

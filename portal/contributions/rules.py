@@ -93,13 +93,3 @@ def checked_draft(draft: Draft) -> Draft:
             ),
         ),
     )
-
-
-DELIVERY_RULE = (
-    "Delivery is confirmed by the organisation that manages what is received: the owner "
-    "organisation of the contribution's plan when it has one, otherwise the alliance's lead "
-    "organisation. The contributor never confirms its own delivery: when the plan's owner "
-    "is the contributor itself, the lead confirms (the plan must be visible to it), and when "
-    "the lead is the contributor, any other organisation holding a seat on the steering "
-    "committee confirms."
-)

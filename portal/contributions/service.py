@@ -9,8 +9,8 @@ from typing import Any
 
 from auth import policy
 from auth.principal import Principal
-from db.enums import ContributionStatus, MembershipRole, Visibility
-from db.governance import Seat, VisibilityGrant
+from db.enums import ContributionStatus, Visibility
+from db.governance import VisibilityGrant
 from db.models import Membership, Organisation
 from db.portfolio import Contribution, ContributionStep, ContributionValuation, Plan
 from db.session import LockedSession
@@ -411,34 +411,6 @@ async def withdraw_contribution(
     )
 
 
-async def _may_confirm(
-    session: LockedSession, principal: Principal, contribution: Contribution
-) -> bool:
-    """Whether the principal's organisation is the one that confirms ``contribution``'s
-    delivery under :data:`DELIVERY_RULE` (it is known not to be the contributor)."""
-    caller = principal.organisation_id
-    if contribution.plan_id is not None:
-        plan = await session.scalar(
-            policy.visible_plans(principal).where(Plan.id == contribution.plan_id)
-        )
-        if plan is None:
-            return False  # the caller does not own a plan it cannot see
-        if plan.owner_organisation_id != contribution.organisation_id:
-            return plan.owner_organisation_id == caller
-    lead = await session.scalar(
-        policy.visible_memberships(principal, include_former=False).where(
-            Membership.alliance_id == contribution.alliance_id,
-            Membership.role == MembershipRole.LEAD,
-        )
-    )
-    if lead is not None and lead.organisation_id != contribution.organisation_id:
-        return lead.organisation_id == caller
-    steering = await session.scalar(
-        policy.steering_alliance_ids(principal).where(Seat.alliance_id == contribution.alliance_id)
-    )
-    return steering is not None
-
-
 async def confirm_delivery(
     session: LockedSession,
     principal: Principal,
@@ -449,13 +421,13 @@ async def confirm_delivery(
     now: dt.datetime,
 ) -> Contribution:
     """COMMITTED → DELIVERED, with a step naming the confirming organisation, user and
-    time. Who confirms: see :data:`DELIVERY_RULE`; with contributions:write.
+    time. Who confirms: see :data:`auth.policy.DELIVERY_RULE`; with contributions:write.
     ``expected_version`` must be current."""
     require_write(principal)
     contribution = await get_contribution(session, principal, contribution_id, for_update=True)
     if contribution.organisation_id == principal.organisation_id:
         raise Forbidden("the contributor cannot confirm its own delivery")
-    if not await _may_confirm(session, principal, contribution):
+    if not await policy.confirms_delivery(session, principal, contribution):
         raise Forbidden(
             "only the organisation that receives the contribution confirms its delivery: the "
             "owner of its plan, or else the alliance's lead"

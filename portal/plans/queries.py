@@ -11,9 +11,7 @@ from sqlalchemy import Select, and_
 from auth import policy
 from auth.principal import Principal
 from auth.scopes import Scope
-from db.enums import (
-    MilestoneStatus,
-)
+from db.enums import MilestoneStatus
 from db.portfolio import Milestone, Plan, PlanVersion
 from db.session import LockedSession
 from portal.kernel.errors import Forbidden, NotFound

@@ -7,10 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from portal import contributions
-from schema.contributions.enums import (
-    ContributionKind,
-)
+from auth import policy
+from schema.contributions.enums import ContributionKind
 from schema.kernel.enums import Visibility
 
 
@@ -131,7 +129,7 @@ class CommitContributionInput:
 @strawberry.input(
     description="Confirm that a committed contribution was delivered: COMMITTED → "
     "DELIVERED, with a step naming your organisation, user and the time. With "
-    "contributions:write. " + contributions.DELIVERY_RULE
+    "contributions:write. " + policy.DELIVERY_RULE
 )
 class ConfirmDeliveryInput:
     contribution: strawberry.ID = strawberry.field(description="The contribution's ID.")

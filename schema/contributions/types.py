@@ -19,6 +19,7 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
+from auth import policy
 from auth.scopes import Scope
 from db import portfolio
 from schema.alliances.types import Alliance
@@ -246,10 +247,11 @@ class Contribution(AreaNode):
             uuid.UUID(self.db_id)
         ):
             return None
-        entitled = self.organisation_id == info.context.principal.organisation_id or (
-            await info.context.loaders.contributions.steering_seat_in_alliance.load(
-                self.alliance_id
-            )
+        steering = info.context.loaders.contributions.steering_seat_in_alliance
+        entitled = await policy.sees_valuation(
+            info.context.principal,
+            self.organisation_id,
+            lambda: steering.load(self.alliance_id),
         )
         return ValuationHiddenReason.NOT_VALUED if entitled else ValuationHiddenReason.CONFIDENTIAL
 
