@@ -55,12 +55,10 @@ from portal.contributions.queries import (
     visible_amounts,
 )
 from portal.contributions.rules import (
-    AUDIENCE_MAX,
     DESCRIPTION_MAX,
     NOTE_MAX,
     OPEN_STATUSES,
     UNIT_MAX,
-    Audience,
     Changes,
     Draft,
     ValuationHiddenReason,
@@ -80,10 +78,10 @@ from portal.contributions.summaries import (
     quantity_summary,
     valuation_summary,
 )
+from portal.kernel.audience import Audience
 
 __all__ = [
     "AMOUNT_LIMIT",
-    "AUDIENCE_MAX",
     "CENT",
     "CURRENCY_PATTERN",
     "DESCRIPTION_MAX",

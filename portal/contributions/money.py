@@ -10,8 +10,10 @@ from portal.kernel.errors import BadInput
 
 CENT = Decimal("0.01")
 AMOUNT_LIMIT = Decimal(10) ** 16
+"""Valuations are stored as NUMERIC(18, 2): below 10^16 with two decimals."""
 QUANTITY_STEP = Decimal("0.001")
 QUANTITY_LIMIT = Decimal(10) ** 11
+"""Quantities are stored as NUMERIC(14, 3): below 10^11 with three decimals."""
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
 
@@ -31,9 +33,15 @@ ISO_4217_CURRENCIES = _codes(
     WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
     """
 )
+"""ISO 4217 codes of the currencies in circulation. Fund codes (BOV, CHE, CLF, ...),
+precious metals (XAU, ...), bond units, SDRs and the testing and no-currency codes (XTS,
+XXX) are not currencies a contribution can be valued in and are refused, as are
+withdrawn codes (HRK, ...)."""
 
 
 ZERO_DECIMAL_CURRENCIES = _codes("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF")
+"""Currencies without a minor unit: their amounts are whole numbers. (The three-decimal
+currencies, BHD, KWD and the like, are kept to two decimals by the ledger's storage.)"""
 
 
 @dataclass(frozen=True, slots=True)

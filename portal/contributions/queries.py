@@ -20,6 +20,8 @@ from portal.contributions.money import checked_currency
 from portal.kernel.errors import BadInput, NotFound
 
 UNVALUED_SORT_AMOUNT = Decimal(-1)
+"""Sort key of a contribution without a valuation the reader may see: below every real
+amount (amounts are never negative), so hidden and absent valuations sort alike, last."""
 
 
 @dataclass(frozen=True, slots=True)

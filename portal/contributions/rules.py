@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from db.enums import ContributionKind, ContributionStatus, Visibility
+from db.enums import ContributionKind, ContributionStatus
 from portal.contributions.money import Money, checked_money, checked_quantity
+from portal.kernel.audience import Audience
 from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput
 
 DESCRIPTION_MAX = 20_000
 UNIT_MAX = 32
 NOTE_MAX = 2_000
-AUDIENCE_MAX = 100
 OPEN_STATUSES = frozenset({ContributionStatus.PLEDGED, ContributionStatus.COMMITTED})
+"""States in which a contribution can still change (be updated, move on, be withdrawn)."""
 
 
 class ValuationHiddenReason(enum.StrEnum):
@@ -28,17 +29,6 @@ class ValuationHiddenReason(enum.StrEnum):
     CONFIDENTIAL = "confidential"
     """The reader is neither the contributor nor seated on the steering committee. Said
     whether or not a valuation exists, so not even its existence leaks."""
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who may read a contribution besides its contributor: ``visibility``; for
-    ``COMMITTEE`` the committee; for ``ORGANISATIONS`` the slugs of the member
-    organisations listed."""
-
-    visibility: Visibility = Visibility.ALLIANCE
-    committee_id: uuid.UUID | None = None
-    organisation_slugs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +43,7 @@ class Draft:
     period_end: dt.date
     plan_id: uuid.UUID | None = None
     valuation: Money | None = None
-    audience: Audience = Audience()
+    audience: Audience = field(default_factory=Audience)
 
 
 @dataclass(frozen=True, slots=True)

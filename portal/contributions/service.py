@@ -4,59 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any
 
 from auth import policy
 from auth.principal import Principal
-from db.enums import ContributionStatus, Visibility
-from db.governance import VisibilityGrant
-from db.models import Membership, Organisation
+from db.enums import ContributionStatus
 from db.portfolio import Contribution, ContributionStep, ContributionValuation, Plan
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.contributions.money import Money, checked_money, checked_quantity
 from portal.contributions.queries import get_contribution, require_write
 from portal.contributions.rules import (
-    AUDIENCE_MAX,
     DESCRIPTION_MAX,
     NOTE_MAX,
     OPEN_STATUSES,
     UNIT_MAX,
-    Audience,
     Changes,
     Draft,
     check_period,
     checked_draft,
 )
+from portal.kernel.audience import resolve_audience
 from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
-
-"""Most organisations an ORGANISATIONS contribution may list."""
-
-
-"""Valuations are stored as NUMERIC(18, 2): below 10^16 with two decimals."""
-
-
-"""Quantities are stored as NUMERIC(14, 3): below 10^11 with three decimals."""
-
-
-"""Sort key of a contribution without a valuation the reader may see: below every real
-amount (amounts are never negative), so hidden and absent valuations sort alike, last."""
-
-
-"""ISO 4217 codes of the currencies in circulation. Fund codes (BOV, CHE, CLF, ...),
-precious metals (XAU, ...), bond units, SDRs and the testing and no-currency codes (XTS,
-XXX) are not currencies a contribution can be valued in and are refused, as are
-withdrawn codes (HRK, ...)."""
-
-
-"""Currencies without a minor unit: their amounts are whole numbers. (The three-decimal
-currencies, BHD, KWD and the like, are kept to two decimals by the ledger's storage.)"""
-
-
-"""States in which a contribution can still change (be updated, move on, be withdrawn)."""
 
 
 async def _checked_plan(
@@ -69,61 +41,6 @@ async def _checked_plan(
     if plan.alliance_id != alliance_id:
         raise BadInput("the plan is one of another alliance", field="plan")
     return plan_id
-
-
-async def _member_ids(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, slugs: Sequence[str]
-) -> list[uuid.UUID]:
-    """The organisations named by ``slugs``, each a current member of the alliance. Unknown
-    slugs and organisations outside the alliance are refused alike."""
-    if not slugs:
-        raise BadInput("ORGANISATIONS visibility lists at least one organisation", field="audience")
-    if len(slugs) > AUDIENCE_MAX:
-        raise BadInput(f"at most {AUDIENCE_MAX} organisations", field="audience")
-    members = {
-        membership.organisation_id
-        for membership in await session.scalars(
-            policy.visible_memberships(principal, include_former=False).where(
-                Membership.alliance_id == alliance_id
-            )
-        )
-    }
-    found = {
-        organisation.slug: organisation.id
-        for organisation in await session.scalars(
-            policy.visible_organisations(principal).where(Organisation.slug.in_(slugs))
-        )
-        if organisation.id in members
-    }
-    missing = [slug for slug in slugs if slug not in found]
-    if missing:
-        raise BadInput(
-            f"not a current member of the alliance: {', '.join(missing)}", field="audience"
-        )
-    return sorted(found.values())
-
-
-async def _checked_audience(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, audience: Audience
-) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
-    """The committee and the listed organisations of a new contribution's audience."""
-    if audience.visibility is not Visibility.COMMITTEE and audience.committee_id is not None:
-        raise BadInput("only COMMITTEE visibility names a committee", field="visibilityCommittee")
-    if audience.visibility is not Visibility.ORGANISATIONS and audience.organisation_slugs:
-        raise BadInput("only ORGANISATIONS visibility lists organisations", field="audience")
-    if audience.visibility is Visibility.COMMITTEE:
-        if audience.committee_id is None:
-            raise BadInput("COMMITTEE visibility names a committee", field="visibilityCommittee")
-        committee = await governance.get_committee(
-            session, principal, audience.committee_id, field="visibilityCommittee"
-        )
-        if committee.alliance_id != alliance_id:
-            raise BadInput("the committee is one of another alliance", field="visibilityCommittee")
-        return committee.id, []
-    if audience.visibility is Visibility.ORGANISATIONS:
-        listed = await _member_ids(session, principal, alliance_id, audience.organisation_slugs)
-        return None, sorted({*listed, principal.organisation_id})
-    return None, []
 
 
 def _step(
@@ -221,7 +138,14 @@ async def _record(
         if draft.plan_id is not None
         else None
     )
-    committee_id, granted = await _checked_audience(session, principal, alliance_id, draft.audience)
+    resolved = await resolve_audience(
+        session,
+        principal,
+        alliance_id,
+        draft.audience,
+        at_least_one=True,
+        always_sees=principal.organisation_id,
+    )
     contribution = Contribution(
         id=uuid.uuid4(),
         alliance_id=alliance_id,
@@ -234,8 +158,8 @@ async def _record(
         period_start=draft.period_start,
         period_end=draft.period_end,
         status=ContributionStatus.PLEDGED,
-        visibility=draft.audience.visibility,
-        visibility_committee_id=committee_id,
+        visibility=resolved.visibility,
+        visibility_committee_id=resolved.committee_id,
         version=1,
         created_at=now,
     )
@@ -243,10 +167,7 @@ async def _record(
     await session.flush()  # the contribution exists before what refers to it
     if draft.valuation is not None:
         session.add(_valuation(contribution, draft.valuation))
-    session.add_all(
-        VisibilityGrant(alliance_id=alliance_id, object_id=contribution.id, organisation_id=org)
-        for org in granted
-    )
+    session.add_all(resolved.grants(alliance_id, contribution.id))
     session.add(_step(principal, contribution, ContributionStatus.PLEDGED, note="", now=now))
     await session.flush()
     return contribution

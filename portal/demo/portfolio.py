@@ -26,6 +26,7 @@ from portal import contributions, plans
 from portal.decisions import service as decisions
 from portal.demo.governance import Cast, Sessions, acting
 from portal.ip_assets import service as ip_assets
+from portal.kernel.audience import Audience
 
 DAY = dt.timedelta(days=1)
 STEERING_VOTERS = ("helix-pharma", "nordic-biotech", "aurora-university", "st-elms-hospital")
@@ -324,7 +325,7 @@ async def seed_oncology_ip(
             title="Patient cohort data dictionary",
             description="Variable definitions of the St Elm's oncology cohort.",
             licence_terms="Steering committee members only; no onward transfer.",
-            audience=ip_assets.Audience(Visibility.COMMITTEE, committee_id=steering),
+            audience=Audience(Visibility.COMMITTEE, committee_id=steering),
             now=now - 100 * DAY,
         )
     for requester, asset, purpose, answer, at in (

@@ -39,10 +39,16 @@ from auth.principal import Principal
 from auth.scopes import Scope
 from db.enums import AccessRequestStatus, IpKind, Visibility
 from db.governance import VisibilityGrant
-from db.models import Membership, Organisation
+from db.models import Organisation
 from db.portfolio import IpAccessRequest, IpAsset, IpAssetOwner, Plan
 from db.session import LockedSession
-from portal.committees.queries import check_version, get_committee
+from portal.committees.queries import check_version
+from portal.kernel.audience import (
+    Audience,
+    ResolvedAudience,
+    current_member_ids,
+    resolve_audience,
+)
 from portal.kernel.checks import checked_text, escape_like
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
@@ -50,8 +56,6 @@ from portal.kernel.idempotency import create_once
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 """Longest description, licence terms, purpose or answer."""
-LIST_MAX = 100
-"""Most organisations one list (co-owners, audience) may name."""
 
 REGISTER_OPERATION = "registerIpAsset"
 REQUEST_OPERATION = "requestIpAccess"
@@ -71,17 +75,6 @@ class AccessDirection(enum.StrEnum):
     """Requests for assets the organisation owns."""
     OUTGOING = "outgoing"
     """Requests the organisation made."""
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who sees an asset besides its owners: every member (``ALLIANCE``), the seat holders
-    of ``committee_id`` (``COMMITTEE``), or the member organisations named by
-    ``organisation_slugs`` (``ORGANISATIONS``; an empty list means the owners only)."""
-
-    visibility: Visibility = Visibility.ALLIANCE
-    committee_id: uuid.UUID | None = None
-    organisation_slugs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,89 +230,6 @@ async def _require_member(
         raise NotFound("no such alliance", field="alliance")
 
 
-async def _current_members(
-    session: LockedSession,
-    principal: Principal,
-    alliance_id: uuid.UUID,
-    slugs: Sequence[str],
-    field: str,
-) -> set[uuid.UUID]:
-    """The organisations named by ``slugs``, each a current member of the alliance.
-
-    Unknown slugs and organisations outside the alliance are refused alike, so the answer
-    reveals nothing about organisations the principal does not share the alliance with."""
-    wanted = {slug.strip() for slug in slugs if slug.strip()}
-    if len(wanted) > LIST_MAX:
-        raise BadInput(f"name at most {LIST_MAX} organisations", field=field)
-    if not wanted:
-        return set()
-    members = await _current_member_ids(session, principal, alliance_id)
-    found = {
-        organisation.slug: organisation.id
-        for organisation in await session.scalars(
-            policy.visible_organisations(principal).where(Organisation.slug.in_(wanted))
-        )
-        if organisation.id in members
-    }
-    missing = sorted(wanted - set(found))
-    if missing:
-        raise BadInput(
-            f"not a current member organisation of this alliance: {', '.join(missing)}",
-            field=field,
-        )
-    return set(found.values())
-
-
-async def _current_member_ids(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID
-) -> set[uuid.UUID]:
-    rows = await session.scalars(
-        policy.visible_memberships(principal, include_former=False).where(
-            Membership.alliance_id == alliance_id
-        )
-    )
-    return {membership.organisation_id for membership in rows}
-
-
-@dataclass(frozen=True, slots=True)
-class _ResolvedAudience:
-    visibility: Visibility
-    committee_id: uuid.UUID | None
-    organisation_ids: set[uuid.UUID]
-
-
-async def _resolve_audience(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, audience: Audience
-) -> _ResolvedAudience:
-    if audience.visibility is Visibility.COMMITTEE:
-        if audience.committee_id is None:
-            raise BadInput(
-                "visibility COMMITTEE needs a visibilityCommittee", field="visibilityCommittee"
-            )
-        committee = await get_committee(
-            session, principal, audience.committee_id, field="visibilityCommittee"
-        )
-        if committee.alliance_id != alliance_id:
-            raise BadInput("the committee belongs to another alliance", field="visibilityCommittee")
-    elif audience.committee_id is not None:
-        raise BadInput(
-            "a visibility committee needs visibility COMMITTEE", field="visibilityCommittee"
-        )
-    if audience.visibility is not Visibility.ORGANISATIONS and audience.organisation_slugs:
-        raise BadInput("organisations need visibility ORGANISATIONS", field="audience")
-    granted = await _current_members(
-        session, principal, alliance_id, audience.organisation_slugs, "audience"
-    )
-    return _ResolvedAudience(audience.visibility, audience.committee_id, granted)
-
-
-def _grants(asset: IpAsset, organisation_ids: set[uuid.UUID]) -> list[VisibilityGrant]:
-    return [
-        VisibilityGrant(alliance_id=asset.alliance_id, object_id=asset.id, organisation_id=org)
-        for org in sorted(organisation_ids)
-    ]
-
-
 # Assets ------------------------------------------------------------------------------------
 
 
@@ -372,9 +282,13 @@ async def register_ip_asset(
                 raise NotFound("no such plan", field="plan")
             if plan.alliance_id != alliance_id:
                 raise BadInput("the plan belongs to another alliance", field="plan")
-        resolved = await _resolve_audience(session, principal, alliance_id, audience)
-        owners = await _current_members(session, principal, alliance_id, co_owner_slugs, "coOwners")
-        owners.add(principal.organisation_id)
+        resolved = await resolve_audience(
+            session, principal, alliance_id, audience, at_least_one=False
+        )
+        co_owners = await current_member_ids(
+            session, principal, alliance_id, co_owner_slugs, at_least_one=False, field="coOwners"
+        )
+        owners = {*co_owners, principal.organisation_id}
         asset = IpAsset(
             id=uuid.uuid4(),
             alliance_id=alliance_id,
@@ -394,7 +308,7 @@ async def register_ip_asset(
             IpAssetOwner(alliance_id=alliance_id, ip_asset_id=asset.id, organisation_id=org)
             for org in sorted(owners)
         )
-        session.add_all(_grants(asset, resolved.organisation_ids))
+        session.add_all(resolved.grants(alliance_id, asset.id))
         await session.flush()
         return asset
 
@@ -443,7 +357,9 @@ async def update_ip_asset(
         )
     new_grants: list[VisibilityGrant] = []
     if audience is not None:
-        resolved = await _resolve_audience(session, principal, asset.alliance_id, audience)
+        resolved = await resolve_audience(
+            session, principal, asset.alliance_id, audience, at_least_one=False
+        )
         new_grants = await _regrant(session, principal, asset, resolved)
         asset.visibility = resolved.visibility
         asset.visibility_committee_id = resolved.committee_id
@@ -455,7 +371,7 @@ async def update_ip_asset(
 
 
 async def _regrant(
-    session: LockedSession, principal: Principal, asset: IpAsset, resolved: _ResolvedAudience
+    session: LockedSession, principal: Principal, asset: IpAsset, resolved: ResolvedAudience
 ) -> list[VisibilityGrant]:
     """Bring the asset's grants in line with a new ORGANISATIONS audience: grants of
     organisations no longer listed are removed, and the new ones returned to be added."""
@@ -469,9 +385,9 @@ async def _regrant(
             )
         )
     }
-    for organisation_id in existing.keys() - resolved.organisation_ids:
+    for organisation_id in existing.keys() - set(resolved.organisation_ids):
         await session.delete(existing[organisation_id])
-    return _grants(asset, resolved.organisation_ids - existing.keys())
+    return resolved.grants(asset.alliance_id, asset.id, besides=frozenset(existing))
 
 
 async def add_ip_owner(
@@ -488,12 +404,17 @@ async def add_ip_owner(
     asset = await get_ip_asset(session, principal, asset_id, for_update=True)
     await _require_owner(session, principal, asset, "add owners")
     check_version(asset.version, expected_version, "IP asset")
-    found = await _current_members(
-        session, principal, asset.alliance_id, [organisation_slug], "organisationSlug"
+    found = await current_member_ids(
+        session,
+        principal,
+        asset.alliance_id,
+        [organisation_slug],
+        at_least_one=False,
+        field="organisationSlug",
     )
     if not found:
         raise BadInput("name an organisation by its slug", field="organisationSlug")
-    organisation_id = found.pop()
+    (organisation_id,) = found
     owners = await _owner_rows(session, principal, asset.id)
     if any(owner.organisation_id == organisation_id for owner in owners):
         raise Conflict("the organisation already owns the asset", field="organisationSlug")

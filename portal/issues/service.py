@@ -35,7 +35,6 @@ from db.enums import (
     Visibility,
 )
 from db.governance import GovernanceRules, Issue, IssueMove, VisibilityGrant
-from db.models import Membership, Organisation
 from db.session import LockedSession
 from portal.committees.queries import (
     check_version,
@@ -45,6 +44,7 @@ from portal.committees.queries import (
     require_seat,
     require_write,
 )
+from portal.kernel.audience import current_member_ids
 from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, NotFound
 
@@ -53,8 +53,6 @@ log = logging.getLogger("portal.issues")
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 """Longest description, note or resolution."""
-AUDIENCE_MAX = 100
-"""Most organisations an ORGANISATIONS issue may name."""
 _INSUFFICIENT_PRIVILEGE = "42501"
 
 MOVE_ORDER: tuple[ColumnElement[Any], ...] = (
@@ -139,40 +137,6 @@ async def get_issue(
     return issue
 
 
-async def _audience(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, slugs: Sequence[str]
-) -> set[uuid.UUID]:
-    """The current member organisations named by ``slugs`` (each must be one)."""
-    wanted = {slug.strip() for slug in slugs}
-    if not wanted:
-        raise BadInput("name at least one member organisation", field="audience")
-    if len(wanted) > AUDIENCE_MAX:
-        raise BadInput(f"name at most {AUDIENCE_MAX} organisations", field="audience")
-    members = {
-        membership.organisation_id
-        for membership in await session.scalars(
-            policy.visible_memberships(principal, include_former=False).where(
-                Membership.alliance_id == alliance_id
-            )
-        )
-    }
-    found = {
-        organisation.slug: organisation.id
-        for organisation in await session.scalars(
-            policy.visible_organisations(principal).where(Organisation.slug.in_(wanted))
-        )
-        if organisation.id in members
-    }
-    missing = sorted(wanted - set(found))
-    if missing:
-        # unknown organisations and non-members read alike: existence is not revealed
-        raise BadInput(
-            f"not a member organisation of this alliance: {', '.join(missing)}",
-            field="audience",
-        )
-    return set(found.values())
-
-
 async def raise_issue(
     session: LockedSession,
     principal: Principal,
@@ -219,8 +183,10 @@ async def raise_issue(
             raise BadInput("the committee belongs to another alliance", field="visibilityCommittee")
     granted: set[uuid.UUID] = set()
     if visibility is Visibility.ORGANISATIONS:
-        granted = await _audience(session, principal, alliance_id, organisation_slugs)
-        granted.add(principal.organisation_id)
+        listed = await current_member_ids(
+            session, principal, alliance_id, organisation_slugs, at_least_one=True
+        )
+        granted = {*listed, principal.organisation_id}
 
     rules = await get_rules(session, principal, alliance_id)
     issue = Issue(

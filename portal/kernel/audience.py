@@ -1,6 +1,8 @@
 """Who may read an object inside its alliance (SPEC §4 visibility), checked once for every
-area: plans, contributions, IP assets, issues and minutes all take an ``Audience`` and keep
-the ``ResolvedAudience`` this module makes of it.
+area: plans, contributions and IP assets take an ``Audience`` and keep the
+``ResolvedAudience`` this module makes of it; issues and minutes, whose committee follows
+from the object (the holding committee, the meeting's), check their listed organisations
+with :func:`current_member_ids`.
 
 Organisations are named by slug. Unknown slugs and organisations that are not current
 members are refused alike, so an answer never reveals an organisation outside the

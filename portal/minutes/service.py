@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -39,16 +38,15 @@ from auth import policy
 from auth.principal import Principal
 from db.enums import MeetingStatus, MinutesStatus, SeatRole, SignatureMeaning, Visibility
 from db.governance import Meeting, Minutes, MinutesVersion, Signature, VisibilityGrant
-from db.models import Organisation
 from db.session import LockedSession
 from portal.committees import queries as governance
+from portal.kernel.audience import current_member_ids
 from portal.kernel.errors import BadInput, Conflict, NotFound
 
 log = logging.getLogger("portal.minutes")
 
 BODY_MAX = 200_000
 REASON_MAX = 5_000
-AUDIENCE_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,36 +109,6 @@ async def _lock(session: LockedSession, principal: Principal, minutes: Minutes) 
     if locked is None:  # removed from view between the two reads
         raise NotFound("no such minutes", field="minutes")
     return locked
-
-
-async def _audience_ids(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, slugs: Sequence[str]
-) -> list[uuid.UUID]:
-    """The organisations named by ``slugs``, each a current member of the alliance.
-
-    Unknown slugs and organisations that are not current members are refused alike, so
-    the list reveals nothing about organisations outside the alliance."""
-    wanted = sorted({slug.strip() for slug in slugs if slug.strip()})
-    if not wanted:
-        raise BadInput("name at least one member organisation", field="audience")
-    if len(wanted) > AUDIENCE_MAX:
-        raise BadInput(f"at most {AUDIENCE_MAX} organisations", field="audience")
-    found = {
-        organisation.slug: organisation.id
-        for organisation in await session.scalars(
-            policy.visible_organisations(principal).where(Organisation.slug.in_(wanted))
-        )
-    }
-    members: list[uuid.UUID] = []
-    for slug in wanted:
-        organisation_id = found.get(slug)
-        if organisation_id is None or (
-            await session.scalar(policy.current_membership(principal, alliance_id, organisation_id))
-            is None
-        ):
-            raise BadInput(f"{slug!r} is not a current member of the alliance", field="audience")
-        members.append(organisation_id)
-    return members
 
 
 def _sign(
@@ -212,8 +180,8 @@ async def draft_minutes(
         created_at=now,
     )
     if audience.visibility is Visibility.ORGANISATIONS:
-        listed = await _audience_ids(
-            session, principal, meeting.alliance_id, audience.organisation_slugs
+        listed = await current_member_ids(
+            session, principal, meeting.alliance_id, audience.organisation_slugs, at_least_one=True
         )
         # The grants go in first: the minutes must be readable by their author as soon
         # as they exist.

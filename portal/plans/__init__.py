@@ -35,6 +35,7 @@ State errors are ``BadInput``; ``Conflict`` is kept for a stale ``version`` (and
 decision about a version that is no longer current).
 """
 
+from portal.kernel.audience import Audience
 from portal.plans.approval import approve_by_decision, check_plan_version_decidable
 from portal.plans.milestones import (
     add_milestone,
@@ -45,7 +46,6 @@ from portal.plans.milestones import (
 from portal.plans.queries import compare, current_version, get_plan, get_version, milestones_query
 from portal.plans.rules import (
     SUBJECT_TYPE,
-    Audience,
     Content,
     FieldDiff,
     MilestoneChange,

@@ -11,28 +11,16 @@ from db.enums import (
     MilestoneKind,
     MilestoneStatus,
     PlanStatus,
-    Visibility,
 )
 
 TITLE_MAX = 200
 SUMMARY_MAX = 10_000
 BODY_MAX = 200_000
-AUDIENCE_MAX = 100
 SUBJECT_TYPE = "PlanVersion"
+"""The ``subject_type`` of a decision about a plan version (its GraphQL type name)."""
 FINAL = frozenset({PlanStatus.COMPLETED, PlanStatus.CANCELLED})
 REVISABLE = frozenset({PlanStatus.DRAFT, PlanStatus.PROPOSED, PlanStatus.APPROVED})
 OPEN_MILESTONE = frozenset({MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS})
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who may read a new plan: ``visibility``; for ``COMMITTEE`` the committee; for
-    ``ORGANISATIONS`` the slugs of the member organisations listed (the owner always
-    sees its plan, listed or not)."""
-
-    visibility: Visibility = Visibility.ALLIANCE
-    committee_id: uuid.UUID | None = None
-    organisation_slugs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

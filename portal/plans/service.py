@@ -4,36 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 from auth import policy
 from auth.principal import Principal
 from db.enums import (
     MilestoneStatus,
     PlanStatus,
-    Visibility,
 )
-from db.governance import VisibilityGrant
-from db.models import Organisation
 from db.portfolio import Milestone, Plan, PlanVersion
 from db.session import LockedSession
 from portal.committees import queries as governance
+from portal.kernel.audience import Audience, resolve_audience
 from portal.kernel.errors import BadInput, NotFound
 from portal.kernel.idempotency import create_once
 from portal.plans.queries import current_version, get_plan, owned_plan, require_write
 from portal.plans.rules import (
-    AUDIENCE_MAX,
     BODY_MAX,
     FINAL,
     OPEN_MILESTONE,
     REVISABLE,
     SUMMARY_MAX,
     TITLE_MAX,
-    Audience,
     Content,
 )
-
-"""The ``subject_type`` of a decision about a plan version (its GraphQL type name)."""
 
 
 def _content(content: Content) -> Content:
@@ -45,66 +39,6 @@ def _content(content: Content) -> Content:
     if len(content.body) > BODY_MAX:
         raise BadInput(f"the body is limited to {BODY_MAX} characters", field="body")
     return Content(title, content.summary, content.body)
-
-
-async def _member_ids(
-    session: LockedSession,
-    principal: Principal,
-    alliance_id: uuid.UUID,
-    slugs: Sequence[str],
-    *,
-    field: str,
-) -> list[uuid.UUID]:
-    """The organisations named by ``slugs``, each a current member of the alliance.
-
-    Unknown slugs and organisations that are not current members are refused alike, so
-    the answer reveals nothing about organisations outside the alliance."""
-    wanted = sorted({slug.strip() for slug in slugs if slug.strip()})
-    if len(wanted) > AUDIENCE_MAX:
-        raise BadInput(f"at most {AUDIENCE_MAX} organisations", field=field)
-    found = {
-        organisation.slug: organisation.id
-        for organisation in await session.scalars(
-            policy.visible_organisations(principal).where(Organisation.slug.in_(wanted))
-        )
-    }
-    members = []
-    for slug in wanted:
-        organisation_id = found.get(slug)
-        current = (
-            await session.scalar(policy.current_membership(principal, alliance_id, organisation_id))
-            if organisation_id is not None
-            else None
-        )
-        if organisation_id is None or current is None:
-            raise BadInput(f"{slug!r} is not a current member of the alliance", field=field)
-        members.append(organisation_id)
-    return members
-
-
-async def _audience(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID, audience: Audience
-) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
-    """The committee and the listed organisations of a new plan's audience, checked."""
-    if audience.visibility is not Visibility.COMMITTEE and audience.committee_id is not None:
-        raise BadInput("only COMMITTEE visibility names a committee", field="visibilityCommittee")
-    if audience.visibility is not Visibility.ORGANISATIONS and audience.organisation_slugs:
-        raise BadInput("only ORGANISATIONS visibility lists organisations", field="audience")
-    if audience.visibility is Visibility.COMMITTEE:
-        if audience.committee_id is None:
-            raise BadInput("COMMITTEE visibility names a committee", field="visibilityCommittee")
-        committee = await governance.get_committee(
-            session, principal, audience.committee_id, field="visibilityCommittee"
-        )
-        if committee.alliance_id != alliance_id:
-            raise BadInput("the committee is one of another alliance", field="visibilityCommittee")
-        return committee.id, []
-    if audience.visibility is Visibility.ORGANISATIONS:
-        listed = await _member_ids(
-            session, principal, alliance_id, audience.organisation_slugs, field="audience"
-        )
-        return None, sorted({*listed, principal.organisation_id})
-    return None, []
 
 
 async def create_plan(
@@ -131,29 +65,28 @@ async def create_plan(
 
     async def create() -> Plan:
         checked = _content(content)
-        committee_id, granted = await _audience(session, principal, alliance_id, audience)
+        resolved = await resolve_audience(
+            session,
+            principal,
+            alliance_id,
+            audience,
+            at_least_one=False,
+            always_sees=principal.organisation_id,
+        )
         plan = Plan(
             id=uuid.uuid4(),
             alliance_id=alliance_id,
             owner_organisation_id=principal.organisation_id,
             status=PlanStatus.DRAFT,
-            visibility=audience.visibility,
-            visibility_committee_id=committee_id,
+            visibility=resolved.visibility,
+            visibility_committee_id=resolved.committee_id,
             version=1,
             created_at=now,
             updated_at=now,
         )
         session.add(plan)
         await session.flush()
-        session.add_all(
-            VisibilityGrant(
-                id=uuid.uuid4(),
-                alliance_id=alliance_id,
-                object_id=plan.id,
-                organisation_id=organisation_id,
-            )
-            for organisation_id in granted
-        )
+        session.add_all(resolved.grants(alliance_id, plan.id))
         session.add(_version(principal, plan, 1, checked, now=now))
         await session.flush()
         return plan

@@ -10,6 +10,7 @@ from auth.scopes import Scope
 from db import portfolio
 from db.models import utcnow
 from portal.ip_assets import service as ip_assets
+from portal.kernel.audience import Audience
 from portal.kernel.errors import BadInput
 from schema.context import Info
 from schema.ip_assets.inputs import (
@@ -58,13 +59,13 @@ def _audience(
     visibility: Visibility | None,
     committee: strawberry.ID | None,
     audience: list[str] | None,
-) -> ip_assets.Audience | None:
+) -> Audience | None:
     """The audience an input asks for; None when it leaves visibility alone."""
     if visibility is None:
         if committee is not None or audience is not None:
             raise BadInput("send visibility to change who sees the asset", field="visibility")
         return None
-    return ip_assets.Audience(
+    return Audience(
         visibility=visibility,
         committee_id=_optional_id(committee, "Committee", "visibilityCommittee"),
         organisation_slugs=tuple(audience or ()),
