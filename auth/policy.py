@@ -310,6 +310,40 @@ def holds(principal: Principal, seat: Seat | None, *roles: SeatRole) -> bool:
     return seat is not None and seat.role in roles and principal.has(Scope.GOVERNANCE_WRITE)
 
 
+# Who acts for a committee, by the seat it takes. Services pass these to ``holds`` (through
+# ``portal.committees.queries.require_seat``); no role list is written anywhere else.
+
+APPROVERS: tuple[SeatRole, ...] = (SeatRole.CHAIR,)
+"""Who approves for a committee: the chair records, closes and so settles decisions (a plan
+version is approved only by a decision its committee closes APPROVED), approves minutes,
+and escalates or resolves the issues the committee holds."""
+
+SECRETARIAT: tuple[SeatRole, ...] = (SeatRole.SECRETARY,)
+"""Who keeps the committee's record: the secretary schedules and reschedules meetings and
+drafts, edits and circulates minutes."""
+
+OFFICERS: tuple[SeatRole, ...] = (SeatRole.SECRETARY, SeatRole.CHAIR)
+"""Who runs a meeting's business: the secretary or the chair marks a meeting held and
+creates and manages action items."""
+
+VOTERS: tuple[SeatRole, ...] = (SeatRole.CHAIR, SeatRole.SECRETARY, SeatRole.MEMBER)
+"""Seat roles that vote (observers never do), on seats flagged ``voting``."""
+
+ANY_SEAT: tuple[SeatRole, ...] = tuple(SeatRole)
+"""Every seat holder, observers included: who may object to circulated minutes."""
+
+
+def is_voting_seat(seat: Seat | None) -> bool:
+    """A seat that votes: flagged ``voting`` and of a voting role."""
+    return seat is not None and seat.voting and seat.role in VOTERS
+
+
+def may_vote(principal: Principal, seat: Seat | None) -> bool:
+    """The principal's organisation holds a voting seat and the credential may act in
+    governance."""
+    return is_voting_seat(seat) and holds(principal, seat, *VOTERS)
+
+
 # Decisions about visible objects. Each takes what it needs already loaded.
 
 

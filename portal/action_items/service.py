@@ -19,16 +19,16 @@ from sqlalchemy import Select, and_, not_
 from auth import policy
 from auth.principal import Principal
 from auth.scopes import Scope
-from db.enums import ActionItemStatus, MeetingStatus, SeatRole
+from db.enums import ActionItemStatus, MeetingStatus
 from db.governance import ActionItem
 from db.models import Organisation, User
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
+from portal.kernel.lookup import get_visible
 from portal.meetings.service import get_meeting
 
 TITLE_MAX = 200
-MANAGERS = (SeatRole.SECRETARY, SeatRole.CHAIR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +54,14 @@ async def get_action_item(
     for_update: bool = False,
 ) -> ActionItem:
     """An action item in an alliance the principal is active in, or ``NotFound``."""
-    query = policy.alliance_records(principal, ActionItem).where(ActionItem.id == action_item_id)
-    if for_update:
-        query = query.with_for_update()
-    item = await session.scalar(query)
-    if item is None:
-        raise NotFound("no such action item", field="actionItem")
-    return item
+    return await get_visible(
+        session,
+        policy.alliance_records(principal, ActionItem),
+        action_item_id,
+        what="action item",
+        field="actionItem",
+        for_update=for_update,
+    )
 
 
 async def _member_organisation(
@@ -121,7 +122,7 @@ def _check_due(due_on: dt.date, now: dt.datetime) -> None:
 
 async def _is_manager(session: LockedSession, principal: Principal, item: ActionItem) -> bool:
     seat = await governance.own_seat(session, principal, item.committee_id)
-    return policy.holds(principal, seat, *MANAGERS)
+    return policy.holds(principal, seat, *policy.OFFICERS)
 
 
 def _is_owner(principal: Principal, item: ActionItem) -> bool:
@@ -172,7 +173,7 @@ async def create_action_item(
     governance.require_write(principal)
     meeting = await get_meeting(session, principal, meeting_id)
     await governance.require_seat(
-        session, principal, meeting.committee_id, *MANAGERS, action="create action items"
+        session, principal, meeting.committee_id, *policy.OFFICERS, action="create action items"
     )
     if meeting.status is MeetingStatus.CANCELLED:
         raise Conflict("the meeting was cancelled", field="meeting")

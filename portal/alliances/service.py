@@ -21,6 +21,7 @@ from db.models import Alliance, Membership, utcnow
 from db.session import LockedSession
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
+from portal.kernel.lookup import get_visible
 
 NAME_MAX = 200
 STEERING_COMMITTEE = "Steering Committee"
@@ -64,13 +65,14 @@ async def get_alliance(
 ) -> Alliance:
     """A visible alliance, or ``NotFound`` (also when it exists but is not visible)."""
     policy.require_scope(principal, Scope.ALLIANCES_READ)
-    query = policy.visible_alliances(principal).where(Alliance.id == alliance_id)
-    if for_update:
-        query = query.with_for_update()
-    alliance = await session.scalar(query)
-    if alliance is None:
-        raise NotFound("no such alliance", field=field)
-    return alliance
+    return await get_visible(
+        session,
+        policy.visible_alliances(principal),
+        alliance_id,
+        what="alliance",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def _own_membership(

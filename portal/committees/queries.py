@@ -16,6 +16,7 @@ from db.enums import SeatRole
 from db.governance import Committee, GovernanceRules, Seat
 from db.session import LockedSession
 from portal.kernel.errors import Conflict, Forbidden, NotFound
+from portal.kernel.lookup import get_visible
 
 
 def require_read(principal: Principal) -> None:
@@ -35,13 +36,14 @@ async def get_committee(
     for_update: bool = False,
 ) -> Committee:
     """A committee of an alliance the principal is active in, or ``NotFound``."""
-    query = policy.alliance_records(principal, Committee).where(Committee.id == committee_id)
-    if for_update:
-        query = query.with_for_update()
-    committee = await session.scalar(query)
-    if committee is None:
-        raise NotFound("no such committee", field=field)
-    return committee
+    return await get_visible(
+        session,
+        policy.alliance_records(principal, Committee),
+        committee_id,
+        what="committee",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def own_seat(

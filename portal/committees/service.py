@@ -44,6 +44,7 @@ from db.models import Alliance, User
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
+from portal.kernel.lookup import get_visible
 
 NAME_MAX = 200
 MANDATE_MAX = 20_000
@@ -194,15 +195,12 @@ async def _get_seat(
     for_update: bool = False,
     fresh: bool = False,
 ) -> Seat:
-    query = policy.alliance_records(principal, Seat).where(Seat.id == seat_id)
-    if for_update:
-        query = query.with_for_update()
+    query = policy.alliance_records(principal, Seat)
     if fresh:
         query = query.execution_options(populate_existing=True)
-    seat = await session.scalar(query)
-    if seat is None:
-        raise NotFound("no such seat", field="seat")
-    return seat
+    return await get_visible(
+        session, query, seat_id, what="seat", field="seat", for_update=for_update
+    )
 
 
 async def _locked_seat(

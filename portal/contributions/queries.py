@@ -17,7 +17,8 @@ from db.enums import ContributionKind, ContributionStatus
 from db.portfolio import Contribution, ContributionValuation, Plan
 from db.session import LockedSession
 from portal.contributions.money import checked_currency
-from portal.kernel.errors import BadInput, NotFound
+from portal.kernel.errors import BadInput
+from portal.kernel.lookup import get_visible
 
 UNVALUED_SORT_AMOUNT = Decimal(-1)
 """Sort key of a contribution without a valuation the reader may see: below every real
@@ -65,13 +66,14 @@ async def get_contribution(
 ) -> Contribution:
     """A visible contribution, or ``NotFound`` (also when it exists but is hidden from the
     principal's organisation)."""
-    query = policy.visible_contributions(principal).where(Contribution.id == contribution_id)
-    if for_update:
-        query = query.with_for_update()
-    contribution = await session.scalar(query)
-    if contribution is None:
-        raise NotFound("no such contribution", field=field)
-    return contribution
+    return await get_visible(
+        session,
+        policy.visible_contributions(principal),
+        contribution_id,
+        what="contribution",
+        field=field,
+        for_update=for_update,
+    )
 
 
 def visible_amounts(principal: Principal) -> Subquery:

@@ -29,6 +29,7 @@ from portal.kernel.audience import resolve_audience
 from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
+from portal.kernel.lookup import require_member
 
 
 async def _checked_plan(
@@ -131,8 +132,7 @@ async def _record(
     *,
     now: dt.datetime,
 ) -> Contribution:
-    if await session.scalar(policy.own_membership(principal, alliance_id)) is None:
-        raise NotFound("no such alliance", field="alliance")
+    await require_member(session, principal, alliance_id)
     plan_id = (
         await _checked_plan(session, principal, alliance_id, draft.plan_id)
         if draft.plan_id is not None

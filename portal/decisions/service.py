@@ -35,7 +35,6 @@ from db.enums import (
     DecisionStatus,
     MajorityRule,
     MeetingStatus,
-    SeatRole,
     VoteChoice,
 )
 from db.governance import Committee, Decision, Meeting, Seat, Vote
@@ -43,6 +42,7 @@ from db.session import LockedSession
 from portal import plans
 from portal.committees.queries import get_committee, own_seat, require_seat, require_write
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
+from portal.kernel.lookup import get_visible
 
 log = logging.getLogger("portal.decisions")
 
@@ -53,7 +53,6 @@ TEXT_MAX = 20_000
 QUORUM_DECIMALS = 3
 """The precision ``committees.quorum`` is stored with (NUMERIC(4,3))."""
 QUALIFIED_SHARE = Fraction(2, 3)
-VOTING_ROLES = (SeatRole.CHAIR, SeatRole.SECRETARY, SeatRole.MEMBER)
 """Seat roles that may vote (when the seat is a voting one); observers never do."""
 
 
@@ -162,11 +161,6 @@ def compute_outcome(
 # --- reading -------------------------------------------------------------------------------
 
 
-def may_vote(seat: Seat | None) -> bool:
-    """A voting seat: flagged as voting and not an observer's."""
-    return seat is not None and seat.voting and seat.role in VOTING_ROLES
-
-
 async def get_decision(
     session: LockedSession,
     principal: Principal,
@@ -176,23 +170,24 @@ async def get_decision(
     for_update: bool = False,
 ) -> Decision:
     """A decision of an alliance the principal is active in, or ``NotFound``."""
-    query = policy.alliance_records(principal, Decision).where(Decision.id == decision_id)
-    if for_update:
-        query = query.with_for_update()
-    decision = await session.scalar(query)
-    if decision is None:
-        raise NotFound("no such decision", field=field)
-    return decision
+    return await get_visible(
+        session,
+        policy.alliance_records(principal, Decision),
+        decision_id,
+        what="decision",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def count_voting_seats(
     session: LockedSession, principal: Principal, committee_id: uuid.UUID
 ) -> int:
-    """How many voting seats (``may_vote``) the committee has now."""
+    """How many voting seats (``policy.is_voting_seat``) the committee has now."""
     seats = policy.alliance_records(principal, Seat).where(
         Seat.committee_id == committee_id,
         Seat.voting.is_(True),
-        Seat.role.in_(VOTING_ROLES),
+        Seat.role.in_(policy.VOTERS),
     )
     return int(await session.scalar(select(func.count()).select_from(seats.subquery())) or 0)
 
@@ -293,7 +288,9 @@ async def record_decision(
     """
     require_write(principal)
     committee = await get_committee(session, principal, committee_id)
-    await require_seat(session, principal, committee.id, SeatRole.CHAIR, action="record decisions")
+    await require_seat(
+        session, principal, committee.id, *policy.APPROVERS, action="record decisions"
+    )
     text = text.strip()
     if not 0 < len(text) <= TEXT_MAX:
         raise BadInput(f"the text must have 1 to {TEXT_MAX} characters", field="text")
@@ -367,7 +364,7 @@ async def cast_vote(
     decision = await get_decision(session, principal, decision_id, for_update=True)
     committee = await get_committee(session, principal, decision.committee_id)
     seat = await own_seat(session, principal, committee.id)
-    if seat is None or not (policy.holds(principal, seat, *VOTING_ROLES) and may_vote(seat)):
+    if seat is None or not policy.may_vote(principal, seat):
         raise Forbidden("only organisations holding a voting seat on the committee may vote")
     if veto and not committee.veto_allowed:
         raise BadInput("the committee's rules allow no veto", field="veto")
@@ -419,7 +416,9 @@ async def close_decision(
     require_write(principal)
     decision = await get_decision(session, principal, decision_id, for_update=True)
     committee = await get_committee(session, principal, decision.committee_id)
-    await require_seat(session, principal, committee.id, SeatRole.CHAIR, action="close decisions")
+    await require_seat(
+        session, principal, committee.id, *policy.APPROVERS, action="close decisions"
+    )
     if decision.status is not DecisionStatus.OPEN:
         raise Conflict("the decision is already closed", field="decision")
     return await close_locked(session, principal, decision, committee, now=now)
@@ -476,7 +475,6 @@ __all__ = [
     "count_voting_seats",
     "get_decision",
     "majority_for",
-    "may_vote",
     "quorum_reached",
     "record_decision",
     "votes_of",

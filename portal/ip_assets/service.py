@@ -52,6 +52,7 @@ from portal.kernel.audience import (
 from portal.kernel.checks import checked_text, escape_like
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
+from portal.kernel.lookup import get_visible, require_member
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -168,14 +169,14 @@ async def get_ip_asset(
     field: str = "asset",
 ) -> IpAsset:
     """A visible asset, or ``NotFound`` (also when it exists out of the principal's view)."""
-    query = policy.visible_ip_assets(principal).where(IpAsset.id == asset_id)
-    if for_update:
-        # the audience may both read and lock (RLS): locking reveals nothing more
-        query = query.with_for_update().execution_options(populate_existing=True)
-    asset = await session.scalar(query)
-    if asset is None:
-        raise NotFound("no such IP asset", field=field)
-    return asset
+    return await get_visible(
+        session,
+        policy.visible_ip_assets(principal),
+        asset_id,
+        what="IP asset",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def get_access_request(
@@ -187,13 +188,14 @@ async def get_access_request(
     field: str = "request",
 ) -> IpAccessRequest:
     """An access request the principal's organisation is party to, or ``NotFound``."""
-    query = policy.visible_access_requests(principal).where(IpAccessRequest.id == request_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    found = await session.scalar(query)
-    if found is None:
-        raise NotFound("no such access request", field=field)
-    return found
+    return await get_visible(
+        session,
+        policy.visible_access_requests(principal),
+        request_id,
+        what="access request",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def owns(session: LockedSession, principal: Principal, asset_id: uuid.UUID) -> bool:
@@ -223,13 +225,6 @@ async def _require_owner(
 # Members and audiences ---------------------------------------------------------------------
 
 
-async def _require_member(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID
-) -> None:
-    if await session.scalar(policy.own_membership(principal, alliance_id)) is None:
-        raise NotFound("no such alliance", field="alliance")
-
-
 # Assets ------------------------------------------------------------------------------------
 
 
@@ -257,7 +252,7 @@ async def register_ip_asset(
     by slug (none: the owners only). Owners always see their assets. A replay under the
     same idempotency key returns the first asset."""
     require_write(principal)
-    await _require_member(session, principal, alliance_id)
+    await require_member(session, principal, alliance_id)
     audience = audience or Audience()
     title = checked_text(title, "title", required=True, limit=TITLE_MAX)
     description = checked_text(description, "description", required=False, limit=TEXT_MAX)

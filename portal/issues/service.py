@@ -31,7 +31,6 @@ from db.enums import (
     IssueMoveKind,
     IssueSeverity,
     IssueStatus,
-    SeatRole,
     Visibility,
 )
 from db.governance import GovernanceRules, Issue, IssueMove, VisibilityGrant
@@ -46,7 +45,8 @@ from portal.committees.queries import (
 )
 from portal.kernel.audience import current_member_ids
 from portal.kernel.checks import checked_text
-from portal.kernel.errors import BadInput, NotFound
+from portal.kernel.errors import BadInput
+from portal.kernel.lookup import get_visible, require_member
 
 log = logging.getLogger("portal.issues")
 
@@ -128,13 +128,14 @@ async def get_issue(
 ) -> Issue:
     """A visible issue, or ``NotFound`` (also when it exists but is hidden from the
     principal's organisation)."""
-    query = policy.visible_issues(principal).where(Issue.id == issue_id)
-    if for_update:
-        query = query.with_for_update()
-    issue = await session.scalar(query)
-    if issue is None:
-        raise NotFound("no such issue", field=field)
-    return issue
+    return await get_visible(
+        session,
+        policy.visible_issues(principal),
+        issue_id,
+        what="issue",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def raise_issue(
@@ -161,8 +162,7 @@ async def raise_issue(
     raising organisation and the holding committee's seat holders always see it.
     """
     require_write(principal)
-    if await session.scalar(policy.own_membership(principal, alliance_id)) is None:
-        raise NotFound("no such alliance", field="alliance")
+    await require_member(session, principal, alliance_id)
     committee = await get_committee(session, principal, committee_id, field="committee")
     if committee.alliance_id != alliance_id:
         raise BadInput("the committee belongs to another alliance", field="committee")
@@ -292,7 +292,7 @@ async def escalate_issue(
     require_write(principal)
     issue = await get_issue(session, principal, issue_id, for_update=True)
     await require_seat(
-        session, principal, issue.holding_committee_id, SeatRole.CHAIR, action="escalate it"
+        session, principal, issue.holding_committee_id, *policy.APPROVERS, action="escalate it"
     )
     _require_open(issue, "escalated")
     check_version(issue.version, expected_version, "issue")
@@ -319,7 +319,7 @@ async def resolve_issue(
     require_write(principal)
     issue = await get_issue(session, principal, issue_id, for_update=True)
     await require_seat(
-        session, principal, issue.holding_committee_id, SeatRole.CHAIR, action="resolve it"
+        session, principal, issue.holding_committee_id, *policy.APPROVERS, action="resolve it"
     )
     _require_open(issue, "resolved again")
     check_version(issue.version, expected_version, "issue")

@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
+from auth import policy
+from auth.principal import Principal
 from db.session import LockedSession
 from portal.kernel.errors import NotFound
 
@@ -28,8 +30,18 @@ async def get_visible(
     entity: Any = query.column_descriptions[0]["entity"]
     query = query.where(entity.id == object_id)
     if for_update:
-        query = query.with_for_update()
+        # a locking read must see the row as it is now, not as this session first loaded it
+        query = query.with_for_update().execution_options(populate_existing=True)
     row = await session.scalar(query)
     if row is None:
         raise NotFound(f"no such {what}", field=field)
     return row
+
+
+async def require_member(
+    session: LockedSession, principal: Principal, alliance_id: uuid.UUID
+) -> None:
+    """The principal's organisation is a current member of the alliance; otherwise
+    ``NotFound("no such alliance")``, so a non-member learns nothing of its existence."""
+    if await session.scalar(policy.own_membership(principal, alliance_id)) is None:
+        raise NotFound("no such alliance", field="alliance")

@@ -22,12 +22,13 @@ from sqlalchemy import Select
 
 from auth import policy
 from auth.principal import Principal
-from db.enums import AgendaItemKind, MeetingKind, MeetingStatus, SeatRole
+from db.enums import AgendaItemKind, MeetingKind, MeetingStatus
 from db.governance import AgendaItem, Attendance, GovernanceRules, Meeting, Seat
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, Conflict, NotFound
+from portal.kernel.lookup import get_visible
 
 TITLE_MAX = 200
 LOCATION_MAX = 500
@@ -56,13 +57,14 @@ async def get_meeting(
     for_update: bool = False,
 ) -> Meeting:
     """A meeting in an alliance the principal is active in, or ``NotFound``."""
-    query = policy.alliance_records(principal, Meeting).where(Meeting.id == meeting_id)
-    if for_update:
-        query = query.with_for_update()
-    meeting = await session.scalar(query)
-    if meeting is None:
-        raise NotFound("no such meeting", field=field)
-    return meeting
+    return await get_visible(
+        session,
+        policy.alliance_records(principal, Meeting),
+        meeting_id,
+        what="meeting",
+        field=field,
+        for_update=for_update,
+    )
 
 
 async def _agenda(
@@ -145,7 +147,7 @@ async def _require_secretary(
     session: LockedSession, principal: Principal, meeting: Meeting, action: str
 ) -> Seat:
     return await governance.require_seat(
-        session, principal, meeting.committee_id, SeatRole.SECRETARY, action=action
+        session, principal, meeting.committee_id, *policy.SECRETARIAT, action=action
     )
 
 
@@ -170,7 +172,7 @@ async def schedule_meeting(
     governance.require_write(principal)
     committee = await governance.get_committee(session, principal, committee_id)
     await governance.require_seat(
-        session, principal, committee.id, SeatRole.SECRETARY, action="schedule meetings"
+        session, principal, committee.id, *policy.SECRETARIAT, action="schedule meetings"
     )
     title = checked_text(title, "title", limit=TITLE_MAX, required=True)
     location = checked_text(location, "location", limit=LOCATION_MAX, required=False)
@@ -266,8 +268,7 @@ async def mark_meeting_held(
         session,
         principal,
         meeting.committee_id,
-        SeatRole.SECRETARY,
-        SeatRole.CHAIR,
+        *policy.OFFICERS,
         action="mark meetings held",
     )
     governance.check_version(meeting.version, expected_version, "meeting")

@@ -36,12 +36,14 @@ from sqlalchemy.exc import IntegrityError
 
 from auth import policy
 from auth.principal import Principal
-from db.enums import MeetingStatus, MinutesStatus, SeatRole, SignatureMeaning, Visibility
-from db.governance import Meeting, Minutes, MinutesVersion, Signature, VisibilityGrant
+from db.enums import MeetingStatus, MinutesStatus, SignatureMeaning, Visibility
+from db.governance import Minutes, MinutesVersion, Signature, VisibilityGrant
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.audience import current_member_ids
 from portal.kernel.errors import BadInput, Conflict, NotFound
+from portal.kernel.lookup import get_visible
+from portal.meetings.service import get_meeting
 
 log = logging.getLogger("portal.minutes")
 
@@ -66,17 +68,6 @@ def _check_body(body: str) -> str:
     return body
 
 
-async def _get_meeting(
-    session: LockedSession, principal: Principal, meeting_id: uuid.UUID
-) -> Meeting:
-    meeting = await session.scalar(
-        policy.alliance_records(principal, Meeting).where(Meeting.id == meeting_id)
-    )
-    if meeting is None:
-        raise NotFound("no such meeting", field="meeting")
-    return meeting
-
-
 async def get_minutes(
     session: LockedSession,
     principal: Principal,
@@ -85,12 +76,9 @@ async def get_minutes(
     field: str = "minutes",
 ) -> Minutes:
     """Minutes the principal may read, or ``NotFound`` (also when they exist out of view)."""
-    minutes = await session.scalar(
-        policy.visible_minutes(principal).where(Minutes.id == minutes_id)
+    return await get_visible(
+        session, policy.visible_minutes(principal), minutes_id, what="minutes", field=field
     )
-    if minutes is None:
-        raise NotFound("no such minutes", field=field)
-    return minutes
 
 
 async def _lock(session: LockedSession, principal: Principal, minutes: Minutes) -> Minutes:
@@ -151,9 +139,9 @@ async def draft_minutes(
     together with the drafting organisation (which must keep seeing what it drafts)."""
     governance.require_write(principal)
     audience = audience or Audience()
-    meeting = await _get_meeting(session, principal, meeting_id)
+    meeting = await get_meeting(session, principal, meeting_id)
     await governance.require_seat(
-        session, principal, meeting.committee_id, SeatRole.SECRETARY, action="draft minutes"
+        session, principal, meeting.committee_id, *policy.SECRETARIAT, action="draft minutes"
     )
     if meeting.status is MeetingStatus.CANCELLED:
         raise BadInput("the meeting was cancelled; it has no minutes", field="meeting")
@@ -234,7 +222,7 @@ async def edit_minutes(
     governance.require_write(principal)
     minutes = await get_minutes(session, principal, minutes_id)
     await governance.require_seat(
-        session, principal, minutes.committee_id, SeatRole.SECRETARY, action="edit minutes"
+        session, principal, minutes.committee_id, *policy.SECRETARIAT, action="edit minutes"
     )
     minutes = await _lock(session, principal, minutes)
     if minutes.status is MinutesStatus.APPROVED:
@@ -277,7 +265,7 @@ async def circulate_minutes(
     governance.require_write(principal)
     minutes = await get_minutes(session, principal, minutes_id)
     await governance.require_seat(
-        session, principal, minutes.committee_id, SeatRole.SECRETARY, action="circulate minutes"
+        session, principal, minutes.committee_id, *policy.SECRETARIAT, action="circulate minutes"
     )
     minutes = await _lock(session, principal, minutes)
     if minutes.status is not MinutesStatus.DRAFT:
@@ -308,7 +296,7 @@ async def object_to_minutes(
     governance.require_write(principal)
     minutes = await get_minutes(session, principal, minutes_id)
     await governance.require_seat(
-        session, principal, minutes.committee_id, *SeatRole, action="object to minutes"
+        session, principal, minutes.committee_id, *policy.ANY_SEAT, action="object to minutes"
     )
     minutes = await _lock(session, principal, minutes)
     if minutes.status is not MinutesStatus.CIRCULATED:
@@ -348,7 +336,7 @@ async def approve_minutes(
     governance.require_write(principal)
     minutes = await get_minutes(session, principal, minutes_id)
     await governance.require_seat(
-        session, principal, minutes.committee_id, SeatRole.CHAIR, action="approve minutes"
+        session, principal, minutes.committee_id, *policy.APPROVERS, action="approve minutes"
     )
     minutes = await _lock(session, principal, minutes)
     if minutes.status is not MinutesStatus.CIRCULATED:

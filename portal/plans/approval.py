@@ -49,10 +49,11 @@ async def approve_by_decision(
 
     Called when a decision whose ``subject_type`` is ``"PlanVersion"`` closes APPROVED; the
     decisions code has already checked that the principal may close it (the committee's
-    chair, with ``governance:write``), so no plans scope is required here. The version
-    must be visible to the principal and belong to the decision's alliance. If the plan
-    was revised after the version was put to the vote, approving it is refused
-    (``Conflict``): a stale version is never approved. The plan must still be PROPOSED.
+    chair, ``policy.APPROVERS``, with ``governance:write``), so no plans scope is required
+    here. The version must be visible to the principal and belong to the decision's
+    alliance. If the plan was revised after the version was put to the vote, approving it
+    is refused (``Conflict``): a stale version is never approved. The plan must still be
+    PROPOSED.
     Sets the status APPROVED, ``approved_version`` and ``approved_by_decision_id``; the
     moment is the decision's ``closed_at``."""
     if decision.subject_type != SUBJECT_TYPE or decision.subject_id is None:

@@ -18,6 +18,7 @@ from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.errors import BadInput, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
+from portal.kernel.lookup import get_visible
 from portal.plans.queries import get_plan, owned_plan, require_write
 from portal.plans.rules import FINAL, TITLE_MAX, MilestoneChange
 
@@ -30,12 +31,9 @@ async def get_milestone(
     field: str = "milestone",
 ) -> Milestone:
     """A milestone of a plan the principal may read, or ``NotFound``."""
-    row = await session.scalar(
-        policy.visible_milestones(principal).where(Milestone.id == milestone_id)
+    return await get_visible(
+        session, policy.visible_milestones(principal), milestone_id, what="milestone", field=field
     )
-    if row is None:
-        raise NotFound("no such milestone", field=field)
-    return row
 
 
 async def _check_responsible(

@@ -15,6 +15,7 @@ from db.enums import MilestoneStatus
 from db.portfolio import Milestone, Plan, PlanVersion
 from db.session import LockedSession
 from portal.kernel.errors import Forbidden, NotFound
+from portal.kernel.lookup import get_visible
 from portal.plans.rules import (
     OPEN_MILESTONE,
     Content,
@@ -40,10 +41,9 @@ async def get_plan(
     field: str = "plan",
 ) -> Plan:
     """A plan the principal may read, or ``NotFound`` (also when it exists out of view)."""
-    plan = await session.scalar(policy.visible_plans(principal).where(Plan.id == plan_id))
-    if plan is None:
-        raise NotFound("no such plan", field=field)
-    return plan
+    return await get_visible(
+        session, policy.visible_plans(principal), plan_id, what="plan", field=field
+    )
 
 
 async def current_version(session: LockedSession, principal: Principal, plan: Plan) -> PlanVersion:
@@ -66,12 +66,13 @@ async def get_version(
     field: str = "planVersion",
 ) -> PlanVersion:
     """A version of a plan the principal may read, or ``NotFound``."""
-    row = await session.scalar(
-        policy.visible_plan_versions(principal).where(PlanVersion.id == plan_version_id)
+    return await get_visible(
+        session,
+        policy.visible_plan_versions(principal),
+        plan_version_id,
+        what="plan version",
+        field=field,
     )
-    if row is None:
-        raise NotFound("no such plan version", field=field)
-    return row
 
 
 async def compare(

@@ -16,8 +16,9 @@ from db.portfolio import Milestone, Plan, PlanVersion
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.audience import Audience, resolve_audience
-from portal.kernel.errors import BadInput, NotFound
+from portal.kernel.errors import BadInput
 from portal.kernel.idempotency import create_once
+from portal.kernel.lookup import require_member
 from portal.plans.queries import current_version, get_plan, owned_plan, require_write
 from portal.plans.rules import (
     BODY_MAX,
@@ -60,8 +61,7 @@ async def create_plan(
     different input is a ``Conflict``."""
     require_write(principal)
     audience = audience or Audience()
-    if await session.scalar(policy.own_membership(principal, alliance_id)) is None:
-        raise NotFound("no such alliance", field="alliance")
+    await require_member(session, principal, alliance_id)
 
     async def create() -> Plan:
         checked = _content(content)
