@@ -1,18 +1,24 @@
-"""Builders for test data that read like the domain: ``await world.alliance(lead=...)``.
+"""What every area's tests share: builders for test data that read like the domain
+(``await world.alliance(lead, ...)``) and the helpers that read answers and count rows.
 
 Organisations, users and tokens are made by the operator; alliances and their members
 through the domain functions, acting as the lead organisation's admin, as in real use.
+Each area's test module builds its own cast (who holds which seat) from these.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES, Scope
@@ -28,8 +34,8 @@ from db.governance import Committee, Seat
 from db.models import Alliance, Membership, Organisation, User, utcnow
 from db.session import LockedSession, tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.alliances import service as alliances
-from portal.api_tokens.service import issue_token
+from portal import alliances
+from portal.api_tokens import issue_token
 
 
 @dataclass
@@ -128,8 +134,6 @@ class World:
             return alliance.id
 
     async def membership_id(self, alliance_id: uuid.UUID, org: Org) -> uuid.UUID:
-        from sqlalchemy import select
-
         async with self.sessions() as session:
             found = await session.scalar(
                 select(Membership.id).where(
@@ -139,12 +143,10 @@ class World:
                 )
             )
             assert found is not None
-            return found  # type: ignore[no-any-return]
+            return found
 
     async def steering(self, alliance_id: uuid.UUID) -> uuid.UUID:
         """The alliance's steering committee (made with the alliance)."""
-        from sqlalchemy import select
-
         async with self.sessions() as session:
             found = await session.scalar(
                 select(Committee.id).where(
@@ -153,7 +155,7 @@ class World:
                 )
             )
             assert found is not None
-            return found  # type: ignore[no-any-return]
+            return found
 
     async def committee(
         self,
@@ -187,7 +189,6 @@ class World:
     ) -> uuid.UUID:
         """Seat ``org`` on a committee (set-up, not the API under test); replaces an
         existing seat of the organisation."""
-        from sqlalchemy import delete
 
         async with self.sessions() as session, session.begin():
             committee = await session.get(Committee, committee_id)
@@ -211,8 +212,6 @@ class World:
 
     @staticmethod
     async def _lead_of(session: Any, alliance_id: uuid.UUID) -> uuid.UUID:
-        from sqlalchemy import select
-
         lead = await session.scalar(
             select(Membership.organisation_id).where(
                 Membership.alliance_id == alliance_id,
@@ -227,11 +226,30 @@ class World:
         async with self.sessions() as session:
             return await session.get(model, object_id)
 
+    @asynccontextmanager
+    async def acting(self, principal: Principal) -> AsyncIterator[LockedSession]:
+        """A committed transaction in which ``principal`` calls domain functions directly."""
+        async with (
+            tenant_session(self.sessions, principal.organisation_id) as session,
+            session.begin(),
+        ):
+            act_as(session, Actor.of(principal))
+            yield session
+
+    async def count(self, model: type[Any]) -> int:
+        """How many rows ``model``'s table holds, read past row-level security."""
+        async with self.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
 
 def gid(type_name: str, object_id: uuid.UUID) -> str:
-    import base64
-
+    """The global id of an object, as the API writes it."""
     return base64.b64encode(f"{type_name}:{object_id}".encode()).decode()
+
+
+def db_id(global_id: str) -> uuid.UUID:
+    """The database id inside a global id."""
+    return uuid.UUID(base64.b64decode(global_id).decode().split(":", 1)[1])
 
 
 async def gql(
@@ -250,4 +268,49 @@ async def gql(
     return body
 
 
-__all__ = ["Alliance", "Org", "World", "gid", "gql"]
+def succeeded(body: dict[str, Any], mutation: str) -> dict[str, Any]:
+    """The payload of a mutation that must have succeeded: no top-level error, no userError."""
+    assert "errors" not in body, body
+    payload: dict[str, Any] = body["data"][mutation]
+    assert payload["userErrors"] == [], payload
+    return payload
+
+
+def user_errors(body: dict[str, Any], mutation: str) -> list[tuple[str | None, str]]:
+    """The ``(field, code)`` of each userError of a mutation that raised no top-level error."""
+    assert "errors" not in body, body
+    return [(e["field"], e["code"]) for e in body["data"][mutation]["userErrors"]]
+
+
+def top_level_codes(body: dict[str, Any]) -> list[str]:
+    """The ``extensions.code`` of each top-level error."""
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, in order."""
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+__all__ = [
+    "Alliance",
+    "Org",
+    "World",
+    "counting",
+    "db_id",
+    "gid",
+    "gql",
+    "succeeded",
+    "top_level_codes",
+    "user_errors",
+]

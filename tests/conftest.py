@@ -21,8 +21,8 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from db.migrate import upgrade
+from db.models import Base
 from db.session import create_engine, make_sessionmaker, to_async_url
-from db.tables import Base
 from portal.app import create_app
 from portal.settings import Settings
 from tests.builders import World

@@ -3,7 +3,7 @@ chair, owned by a member organisation (and optionally one of its people), settle
 owner or the secretary or chair, and listed per alliance, committee and organisation with
 the open and overdue ones easy to find.
 
-The cast is the board of tests/test_meetings.py; action items here are owned by the
+The cast is the board of tests/meetings/test_meetings.py; action items here are owned by the
 working group's member organisation unless a test says otherwise.
 """
 
@@ -22,8 +22,8 @@ from db.enums import ActionItemStatus, MeetingStatus, UserRole
 from db.governance import ActionItem
 from db.models import utcnow
 from db.unit_of_work import Actor, act_as
-from tests.builders import World, gid, gql
-from tests.test_meetings import (
+from tests.builders import World, counting, gid, gql
+from tests.meetings.test_meetings import (
     ROLES,
     Board,
     a_board,
@@ -33,7 +33,6 @@ from tests.test_meetings import (
     expected,
     outcome,
 )
-from tests.test_statement_counts import counting
 
 ITEM = """actionItem {
   id title ownerUserId dueOn status completedAt version overdue

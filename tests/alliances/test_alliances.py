@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from auth.scopes import Scope
 from db.enums import UserRole
@@ -85,11 +85,6 @@ async def names(client: httpx.AsyncClient, token: str, **variables: Any) -> list
     body = await gql(client, token, ALLIANCES, {"first": 100, **variables})
     assert "errors" not in body, body
     return [edge["node"]["name"] for edge in body["data"]["alliances"]["edges"]]
-
-
-async def count(world: World, model: type[Any]) -> int:
-    async with world.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)))
 
 
 async def charter_version(world: World, alliance_id: uuid.UUID) -> int:
@@ -199,8 +194,8 @@ async def test_create_alliance_refuses_bad_input_and_creates_nothing(
 ) -> None:
     helix = await world.organisation("helix")
     token = await world.token(helix)
-    events_before = await count(world, Event)
-    audits_before = await count(world, AuditEntry)
+    events_before = await world.count(Event)
+    audits_before = await world.count(AuditEntry)
 
     body = await gql(client, token, CREATE, {"input": {"name": "Valid", **fields}})
 
@@ -209,10 +204,10 @@ async def test_create_alliance_refuses_bad_input_and_creates_nothing(
     assert payload["alliance"] is None
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(field, "BAD_USER_INPUT")]
     assert payload["userErrors"][0]["message"]
-    assert await count(world, Alliance) == 0
-    assert await count(world, Membership) == 0
-    assert await count(world, Event) == events_before
-    assert await count(world, AuditEntry) == audits_before
+    assert await world.count(Alliance) == 0
+    assert await world.count(Membership) == 0
+    assert await world.count(Event) == events_before
+    assert await world.count(AuditEntry) == audits_before
     assert await names(client, token) == []
 
 
@@ -227,7 +222,7 @@ async def test_create_alliance_needs_alliances_write(
         body = await gql(client, refused, CREATE, {"input": {"name": "Not allowed"}})
         assert body["data"] is None
         assert error_codes(body) == ["FORBIDDEN"]
-    assert await count(world, Alliance) == 0
+    assert await world.count(Alliance) == 0
 
     writer = await world.token(helix, role=UserRole.MEMBER)
     body = await gql(client, writer, CREATE, {"input": {"name": "Allowed"}})
@@ -451,7 +446,7 @@ async def test_stale_version_conflicts_and_changes_nothing(
     assert (await update_charter(client, token, alliance_id, version=1, name="Edited"))[
         "userErrors"
     ] == []
-    events_before = await count(world, Event)
+    events_before = await world.count(Event)
 
     stale = await update_charter(client, token, alliance_id, version=1, name="Overwritten")
 
@@ -459,7 +454,7 @@ async def test_stale_version_conflicts_and_changes_nothing(
     assert [(e["field"], e["code"]) for e in stale["userErrors"]] == [("version", "CONFLICT")]
     stored = await world.get(Alliance, alliance_id)
     assert (stored.name, stored.version) == ("Edited", 2)
-    assert await count(world, Event) == events_before
+    assert await world.count(Event) == events_before
 
 
 @pytest.mark.parametrize(

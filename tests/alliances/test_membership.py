@@ -22,7 +22,7 @@ from db.enums import CredentialKind, UserRole
 from db.models import ApiToken, AuditEntry, Event, Membership
 from db.session import tenant_session
 from db.unit_of_work import verify_chain
-from tests.builders import Org, World, gid, gql
+from tests.builders import Org, World, gid, gql, succeeded, top_level_codes, user_errors
 
 USER_ERRORS = "userErrors { field message code }"
 MEMBERSHIP = "membership { id role commitment leftAt organisation { slug } }"
@@ -114,10 +114,7 @@ class Cast:
     async def ok(self, who: str, mutation: str, **input_: Any) -> dict[str, Any]:
         """Run ``mutation`` and expect success; its payload."""
         body = await self.run(who, mutation, **input_)
-        assert "errors" not in body, body
-        payload: dict[str, Any] = body["data"][mutation]
-        assert payload["userErrors"] == [], payload
-        return payload
+        return succeeded(body, mutation)
 
     async def members(self, who: str, *, former: bool = False) -> list[tuple[str, str, bool]]:
         """(slug, role, has left) of the alliance's members as ``who`` sees them."""
@@ -145,20 +142,6 @@ async def cast(client: httpx.AsyncClient, world: World) -> Cast:
     alliance_id = await world.alliance(helix, basel, cairo, name="Alliance")
     await world.alliance(dover, name="Dover's own")
     return Cast(world, client, helix, basel, cairo, dover, essen, alliance_id)
-
-
-def user_errors(body: dict[str, Any], mutation: str) -> list[tuple[str | None, str]]:
-    assert "errors" not in body, body
-    return [(e["field"], e["code"]) for e in body["data"][mutation]["userErrors"]]
-
-
-def top_level_codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
-
-
-async def count(world: World, model: type[Any]) -> int:
-    async with world.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)))
 
 
 async def current_memberships(world: World) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
@@ -270,7 +253,7 @@ async def test_add_member_refuses_bad_input_and_changes_nothing(
     if changes.get("alliance") == "MEMBERSHIP-ID":
         changes = {"alliance": await cast.membership(cast.basel)}
     before = await current_memberships(cast.world)
-    events = await count(cast.world, Event)
+    events = await cast.world.count(Event)
     request = {"alliance": cast.alliance, "organisationSlug": "essen", "role": "PARTNER"}
 
     body = await cast.run_with(token, "addMember", **request | changes)
@@ -278,7 +261,7 @@ async def test_add_member_refuses_bad_input_and_changes_nothing(
     assert user_errors(body, "addMember") == [expected]
     assert body["data"]["addMember"]["membership"] is None
     assert await current_memberships(cast.world) == before
-    assert await count(cast.world, Event) == events
+    assert await cast.world.count(Event) == events
 
 
 async def test_a_former_member_can_be_admitted_again(cast: Cast) -> None:
@@ -582,7 +565,7 @@ REFUSALS: dict[str, tuple[str, str, dict[str, Any]]] = {
 async def test_a_refused_mutation_records_nothing(cast: Cast, refusal: str) -> None:
     who, mutation, input_ = REFUSALS[refusal]
     token = await cast.token(who)  # issuing a token is itself audited: do it first
-    events, audits = await count(cast.world, Event), await count(cast.world, AuditEntry)
+    events, audits = await cast.world.count(Event), await cast.world.count(AuditEntry)
 
     body = await cast.run_with(
         token, mutation, request_id="req-refused", alliance=cast.alliance, **input_
@@ -590,8 +573,8 @@ async def test_a_refused_mutation_records_nothing(cast: Cast, refusal: str) -> N
 
     refused = top_level_codes(body) or [e["code"] for e in body["data"][mutation]["userErrors"]]
     assert refused, body
-    assert await count(cast.world, Event) == events
-    assert await count(cast.world, AuditEntry) == audits
+    assert await cast.world.count(Event) == events
+    assert await cast.world.count(AuditEntry) == audits
 
 
 async def _chain(world: World, org: Org) -> list[dict[str, Any]]:
@@ -668,7 +651,7 @@ async def test_the_audit_chain_verifies_and_reveals_tampering(cast: Cast, tamper
 async def test_the_app_role_cannot_rewrite_history(cast: Cast, statement: str) -> None:
     await _busy_day(cast)
     chain = await _chain(cast.world, cast.helix)
-    events = await count(cast.world, Event)
+    events = await cast.world.count(Event)
 
     async with tenant_session(cast.world.sessions, cast.helix.id) as session:
         async with session.begin():  # the app role can read its own entries...
@@ -682,4 +665,4 @@ async def test_the_app_role_cannot_rewrite_history(cast: Cast, statement: str) -
     assert "permission denied" in str(refused.value)
     assert await _chain(cast.world, cast.helix) == chain
     assert verify_chain(chain) is None
-    assert await count(cast.world, Event) == events
+    assert await cast.world.count(Event) == events

@@ -79,8 +79,11 @@ async def token_id(client: httpx.AsyncClient, admin_token: str, secret: str) -> 
 
 async def count_tokens(world: World, org: Org) -> int:
     async with world.sessions() as session:
-        return await session.scalar(  # type: ignore[no-any-return]
-            select(func.count()).select_from(ApiToken).where(ApiToken.organisation_id == org.id)
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(ApiToken).where(ApiToken.organisation_id == org.id)
+            )
+            or 0
         )
 
 

@@ -10,14 +10,12 @@ alliance of its own and is an outsider to helix's.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.scopes import Scope
@@ -32,7 +30,7 @@ from db.governance import (
 )
 from db.models import AuditEntry, Event
 from db.unit_of_work import Actor, act_as
-from tests.builders import Org, World, gid, gql
+from tests.builders import Org, World, counting, gid, gql, succeeded, top_level_codes, user_errors
 
 USER_ERRORS = "userErrors { field message code }"
 COMMITTEE = (
@@ -150,10 +148,7 @@ class Cast:
 
     async def ok(self, who: str, mutation: str, **input_: Any) -> dict[str, Any]:
         body = await self.run(who, mutation, **input_)
-        assert "errors" not in body, body
-        payload: dict[str, Any] = body["data"][mutation]
-        assert payload["userErrors"] == [], payload
-        return payload
+        return succeeded(body, mutation)
 
     async def query(self, who: str, query: str, **variables: Any) -> dict[str, Any]:
         body = await gql(self.client, await self.token(who), query, variables)
@@ -188,15 +183,6 @@ async def cast(client: httpx.AsyncClient, world: World) -> Cast:
             await session.scalars(select(Seat.id).where(Seat.committee_id == steering_id))
         ).one()
     return Cast(world, client, orgs, alliance_id, steering_id, board_id, seats)
-
-
-def user_errors(body: dict[str, Any], mutation: str) -> list[tuple[str | None, str]]:
-    assert "errors" not in body, body
-    return [(e["field"], e["code"]) for e in body["data"][mutation]["userErrors"]]
-
-
-def top_level_codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 async def state(world: World) -> tuple[Any, ...]:
@@ -1096,20 +1082,6 @@ query Deep($alliance: ID!) {
   }
 }
 """
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_committees_seats_organisations_and_representatives_in_constant_statements(

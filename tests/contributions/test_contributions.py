@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.principal import Principal
@@ -53,8 +53,17 @@ from portal import contributions
 from schema.context import Info
 from schema.contributions.types import load_contributions_of_plan
 from schema.loaders import Loaders
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from tests.builders import (
+    Org,
+    World,
+    counting,
+    db_id,
+    gid,
+    gql,
+    succeeded,
+    top_level_codes,
+    user_errors,
+)
 
 USER_ERRORS = "userErrors { field message code }"
 FIELDS = """
@@ -145,9 +154,7 @@ class Cast:
     async def ok(self, who: str, mutation: str, **input_: Any) -> dict[str, Any]:
         """Run ``mutation`` as ``who`` and expect success; the contribution."""
         body = await self.run(who, mutation, **input_)
-        assert "errors" not in body, body
-        payload = body["data"][mutation]
-        assert payload["userErrors"] == [], payload
+        payload = succeeded(body, mutation)
         contribution: dict[str, Any] = payload["contribution"]
         return contribution
 
@@ -172,11 +179,7 @@ class Cast:
     async def acting(self, slug: str) -> AsyncIterator[tuple[LockedSession, Principal]]:
         """A committed transaction acting for an organisation's admin."""
         principal = self.world.principal(self.orgs[slug])
-        async with (
-            tenant_session(self.world.sessions, principal.organisation_id) as session,
-            session.begin(),
-        ):
-            act_as(session, Actor.of(principal))
+        async with self.world.acting(principal) as session:
             yield session, principal
 
     async def record_at(
@@ -272,19 +275,6 @@ def draft_input(cast: Cast) -> dict[str, Any]:
     }
 
 
-def user_errors(body: dict[str, Any], mutation: str) -> list[tuple[str | None, str]]:
-    assert "errors" not in body, body
-    return [(e["field"], e["code"]) for e in body["data"][mutation]["userErrors"]]
-
-
-def top_level_codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
-
-
-def db_id(global_id: str) -> uuid.UUID:
-    return uuid.UUID(base64.b64decode(global_id).decode().split(":", 1)[1])
-
-
 async def snapshot(world: World) -> tuple[list[tuple[Any, ...]], ...]:
     """Every contribution, valuation and step, and the idempotency keys."""
     async with world.sessions() as session:
@@ -318,11 +308,6 @@ async def snapshot(world: World) -> tuple[list[tuple[Any, ...]], ...]:
         return tuple(
             [tuple(row) for row in rows] for rows in (contributions_, valuations, steps, keys)
         )
-
-
-async def count(world: World, model: type[Any]) -> int:
-    async with world.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 # --- recording ----------------------------------------------------------------------------
@@ -389,7 +374,7 @@ async def test_a_contribution_without_a_valuation_is_not_valued(cast: Cast) -> N
     contribution = await cast.record("cairo")
     assert contribution["valuation"] is None
     assert contribution["valuationHiddenReason"] == "NOT_VALUED"
-    assert await count(cast.world, ContributionValuation) == 0
+    assert await cast.world.count(ContributionValuation) == 0
 
 
 @pytest.mark.parametrize(
@@ -517,8 +502,8 @@ async def test_a_replayed_record_returns_the_first_contribution(cast: Cast) -> N
         "basel", **(valued | {"valuation": {"amount": "0.10", "currency": "EUR"}})
     )
     assert again == first
-    assert await count(cast.world, Contribution) == 1
-    assert await count(cast.world, ContributionStep) == 1
+    assert await cast.world.count(Contribution) == 1
+    assert await cast.world.count(ContributionStep) == 1
 
     before = await snapshot(cast.world)
     body = await cast.run(
@@ -990,7 +975,7 @@ async def test_the_contributor_updates_its_contribution_and_valuation(cast: Cast
         "Three FTE",
     )
     assert corrected["valuation"] == {"amount": "299999.95", "currency": "EUR"}
-    assert await count(cast.world, ContributionValuation) == 1
+    assert await cast.world.count(ContributionValuation) == 1
     # the steering chair sees the correction, cairo does not
     seen_by_lead = await cast.node("helix", contribution["id"])
     assert seen_by_lead is not None

@@ -38,12 +38,11 @@ from db.governance import Committee, Decision, Meeting, Vote
 from db.models import AuditEntry, utcnow
 from db.session import tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.decisions import service as decisions
-from portal.decisions.service import Ballot
+from portal import decisions
+from portal.decisions import Ballot
 from schema.decisions.types import load_decisions_of_meeting
 from schema.loaders import Loaders
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from tests.builders import Org, World, counting, gid, gql, succeeded
 
 USER_ERRORS = "userErrors { field message code }"
 DECISION_FIELDS = """id text procedure status outcome quorumMet votesFor votesAgainst
@@ -312,10 +311,7 @@ class Board:
     async def ok(self, role: str, mutation: str, **input: Any) -> dict[str, Any]:
         """Run a mutation that must succeed; its payload."""
         body = await self.run(role, mutation, **input)
-        assert "errors" not in body, body
-        payload: dict[str, Any] = body["data"][MUTATION_NAMES[mutation]]
-        assert payload["userErrors"] == [], payload
-        return payload
+        return succeeded(body, MUTATION_NAMES[mutation])
 
     async def decision(self, text: str = "Adopt the data policy", **input: Any) -> str:
         """A decision recorded by the chair (a written procedure by default); its ID."""

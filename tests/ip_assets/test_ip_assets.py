@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.scopes import Scope
@@ -26,9 +26,8 @@ from db.models import AuditEntry
 from db.portfolio import IdempotencyKey, IpAccessRequest, IpAsset, IpAssetOwner, Plan
 from db.session import tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.ip_assets import service as ip_assets
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from portal import ip_assets
+from tests.builders import Org, World, counting, db_id, gid, gql
 
 USER_ERRORS = "userErrors { field message code }"
 ASSET_FIELDS = """id kind title description licenceTerms planId visibility version createdAt
@@ -188,12 +187,6 @@ async def node(client: httpx.AsyncClient, token: str, global_id: str) -> Any:
     return body["data"]["node"]
 
 
-def db_id(global_id: str) -> uuid.UUID:
-    import base64
-
-    return uuid.UUID(base64.b64decode(global_id).decode().split(":", 1)[1])
-
-
 async def owner_slugs(cast: Cast, asset_id: str) -> set[str]:
     async with cast.world.sessions() as session:
         rows = await session.scalars(
@@ -201,11 +194,6 @@ async def owner_slugs(cast: Cast, asset_id: str) -> set[str]:
         )
         by_id = {org.id: name for name, org in cast.orgs.items()}
         return {by_id[row] for row in rows}
-
-
-async def count(cast: Cast, model: type[Any]) -> int:
-    async with cast.world.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def add_plan(
@@ -275,7 +263,7 @@ async def test_plan_id_is_shown_only_to_those_who_see_the_plan(
         assert body["data"]["node"]["planId"] == expected, reader
 
 
-VISIBILITIES = {
+VISIBILITIES: dict[str, dict[str, Any]] = {
     "for the alliance": {"visibility": "ALLIANCE"},
     "for the working group": {"visibility": "COMMITTEE"},
     "for basel": {"visibility": "ORGANISATIONS", "audience": ["basel"]},
@@ -470,16 +458,16 @@ async def test_registering_refuses_bad_input_and_creates_nothing(
 
     assert payload["ipAsset"] is None
     assert error_code(payload) == (field, code)
-    assert await count(cast, IpAsset) == 0
-    assert await count(cast, IpAssetOwner) == 0
-    assert await count(cast, VisibilityGrant) == 0
+    assert await cast.world.count(IpAsset) == 0
+    assert await cast.world.count(IpAssetOwner) == 0
+    assert await cast.world.count(VisibilityGrant) == 0
 
 
 async def test_registering_is_idempotent_under_a_key(client: httpx.AsyncClient, cast: Cast) -> None:
     first = await register(client, cast, idempotencyKey="reg-1", coOwners=["basel"])
     again = await register(client, cast, idempotencyKey="reg-1", coOwners=["basel"])
     assert again["id"] == first["id"]
-    assert await count(cast, IpAsset) == 1
+    assert await cast.world.count(IpAsset) == 1
 
     payload = await call(
         client,
@@ -497,8 +485,8 @@ async def test_registering_is_idempotent_under_a_key(client: httpx.AsyncClient, 
     # another organisation's key space is its own
     other = await register(client, cast, by="basel", idempotencyKey="reg-1")
     assert other["id"] != first["id"]
-    assert await count(cast, IpAsset) == 2
-    assert await count(cast, IdempotencyKey) == 2
+    assert await cast.world.count(IpAsset) == 2
+    assert await cast.world.count(IdempotencyKey) == 2
 
 
 @pytest.mark.parametrize("name", sorted(DOCS))
@@ -528,8 +516,8 @@ async def test_every_mutation_needs_ip_write(
     stored = await cast.world.get(IpAsset, db_id(asset["id"]))
     assert (stored.title, stored.version) == ("Assay", 1)
     assert await owner_slugs(cast, asset["id"]) == {"helix"}
-    assert await count(cast, IpAsset) == 1
-    assert await count(cast, IpAccessRequest) == 1
+    assert await cast.world.count(IpAsset) == 1
+    assert await cast.world.count(IpAccessRequest) == 1
     stored_request = await cast.world.get(IpAccessRequest, db_id(request["id"]))
     assert stored_request.status is AccessRequestStatus.PENDING
 
@@ -901,7 +889,7 @@ async def test_requesting_access_refusals(
 
     assert payload["ipAccessRequest"] is None
     assert error_code(payload) == (field, code)
-    assert await count(cast, IpAccessRequest) == 0
+    assert await cast.world.count(IpAccessRequest) == 0
     if code == "NOT_FOUND":
         random = await call(
             client,
@@ -921,7 +909,7 @@ async def test_one_pending_request_per_organisation_and_asset(
         client, cast.tokens["cairo"], "requestIpAccess", {"asset": asset["id"], "purpose": "Again"}
     )
     assert error_code(second) == ("asset", "CONFLICT")
-    assert await count(cast, IpAccessRequest) == 1
+    assert await cast.world.count(IpAccessRequest) == 1
     # another organisation may ask at the same time
     await request_access(client, cast, asset, by="dover")
 
@@ -939,7 +927,7 @@ async def test_one_pending_request_per_organisation_and_asset(
     assert withdrawn["ipAccessRequest"]["status"] == "WITHDRAWN"
     # withdrawn is no longer pending: a new request is welcome
     await request_access(client, cast, asset)
-    assert await count(cast, IpAccessRequest) == 3
+    assert await cast.world.count(IpAccessRequest) == 3
 
 
 async def test_requesting_access_is_idempotent_under_a_key(
@@ -954,7 +942,7 @@ async def test_requesting_access_is_idempotent_under_a_key(
 
     changed = await call(client, cast.tokens["cairo"], "requestIpAccess", {**input, "purpose": "X"})
     assert error_code(changed) == ("idempotencyKey", "CONFLICT")
-    assert await count(cast, IpAccessRequest) == 1
+    assert await cast.world.count(IpAccessRequest) == 1
 
 
 async def test_a_third_organisation_never_sees_someone_elses_request(

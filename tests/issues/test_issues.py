@@ -38,12 +38,20 @@ from db.enums import (
 )
 from db.governance import Issue, IssueMove, VisibilityGrant
 from db.models import AuditEntry, Event, utcnow
-from db.session import LockedSession, tenant_session
-from db.unit_of_work import Actor, act_as
-from portal.issues import service as issues
+from db.session import LockedSession
+from portal import issues
 from portal.issues.jobs import escalate_overdue_issues
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from tests.builders import (
+    Org,
+    World,
+    counting,
+    db_id,
+    gid,
+    gql,
+    succeeded,
+    top_level_codes,
+    user_errors,
+)
 
 DAY = dt.timedelta(days=1)
 SECOND = dt.timedelta(seconds=1)
@@ -124,9 +132,7 @@ class Cast:
     async def ok(self, who: str, mutation: str, **input_: Any) -> dict[str, Any]:
         """Run ``mutation`` as ``who`` and expect success; the issue."""
         body = await self.run(who, mutation, **input_)
-        assert "errors" not in body, body
-        payload = body["data"][mutation]
-        assert payload["userErrors"] == [], payload
+        payload = succeeded(body, mutation)
         issue: dict[str, Any] = payload["issue"]
         return issue
 
@@ -174,11 +180,7 @@ class Cast:
     async def acting(self, slug: str) -> AsyncIterator[tuple[LockedSession, Principal]]:
         """A committed transaction acting for an organisation's admin."""
         principal = self.world.principal(self.orgs[slug])
-        async with (
-            tenant_session(self.world.sessions, principal.organisation_id) as session,
-            session.begin(),
-        ):
-            act_as(session, Actor.of(principal))
+        async with self.world.acting(principal) as session:
             yield session, principal
 
     async def node(self, who: str, issue_id: str) -> dict[str, Any] | None:
@@ -217,15 +219,6 @@ async def cast(client: httpx.AsyncClient, world: World) -> Cast:
     for role, slug in SEATED.items():
         await world.seat(group_id, orgs[slug], SeatRole(role))
     return Cast(world, client, orgs, alliance_id, steering_id, board_id, group_id)
-
-
-def user_errors(body: dict[str, Any], mutation: str) -> list[tuple[str | None, str]]:
-    assert "errors" not in body, body
-    return [(e["field"], e["code"]) for e in body["data"][mutation]["userErrors"]]
-
-
-def top_level_codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 async def snapshot(world: World) -> tuple[list[tuple[Any, ...]], int, int]:
@@ -327,7 +320,7 @@ async def test_an_issue_can_be_raised_with_the_steering_committee_directly(cast:
 
 async def test_raising_records_an_event_and_an_audit_entry(cast: Cast) -> None:
     issue = await cast.raise_("member")
-    issue_id = await _db_id(cast, issue["id"])
+    issue_id = db_id(issue["id"])
     async with cast.world.sessions() as session:
         events = (
             await session.scalars(select(Event.type).where(Event.alliance_id == cast.alliance_id))
@@ -337,12 +330,6 @@ async def test_raising_records_an_event_and_an_audit_entry(cast: Cast) -> None:
         ).all()
     assert {"issue.created", "issuemove.created"} <= set(events)
     assert audits == ["issue.created"]
-
-
-async def _db_id(cast: Cast, global_id: str) -> uuid.UUID:
-    import base64
-
-    return uuid.UUID(base64.b64decode(global_id).decode().split(":")[1])
 
 
 # --- escalateIssue and resolveIssue: who may --------------------------------------------
@@ -590,7 +577,7 @@ async def _alliance_of(cast: Cast, slug: str) -> uuid.UUID:
             select(Membership.alliance_id).where(Membership.organisation_id == cast.orgs[slug].id)
         )
     assert found is not None
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 # --- visibility -------------------------------------------------------------------------

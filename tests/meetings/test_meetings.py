@@ -26,8 +26,7 @@ from db.enums import AgendaItemKind, MeetingKind, MeetingStatus, SeatRole, UserR
 from db.governance import AgendaItem, Attendance, GovernanceRules, Meeting, Seat
 from db.models import AuditEntry, utcnow
 from db.unit_of_work import Actor, act_as
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from tests.builders import Org, World, counting, gid, gql, succeeded
 
 USER_ERRORS = "userErrors { field message code }"
 MEETING = """meeting {
@@ -122,10 +121,7 @@ class Board:
 
     async def ok(self, who: str, mutation: str, **input_: Any) -> dict[str, Any]:
         body = await self.run(who, mutation, **input_)
-        assert "errors" not in body, body
-        payload: dict[str, Any] = body["data"][mutation]
-        assert payload["userErrors"] == [], payload
-        return payload
+        return succeeded(body, mutation)
 
     async def refused(self, who: str, mutation: str, **input_: Any) -> tuple[str | None, str]:
         """Run ``mutation``, expect exactly one userError; its (field, code)."""
@@ -162,7 +158,7 @@ async def _steering_seat(world: World, steering_id: uuid.UUID) -> uuid.UUID:
     async with world.sessions() as session:
         found = await session.scalar(select(Seat.id).where(Seat.committee_id == steering_id))
         assert found is not None
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 @pytest.fixture

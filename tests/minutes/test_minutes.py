@@ -14,8 +14,6 @@ import datetime as dt
 import re
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,13 +44,11 @@ from db.governance import (
     VisibilityGrant,
 )
 from db.models import ApiToken, AuditEntry, Event, utcnow
-from db.session import LockedSession, tenant_session
 from db.unit_of_work import Actor, act_as
+from portal import minutes as domain
 from portal.jobs import run_due_jobs
-from portal.minutes import service as domain
 from portal.minutes.jobs import approve_due_minutes
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from tests.builders import Org, World, counting, db_id, gid, gql, succeeded
 
 USER_ERRORS = "userErrors { field message code }"
 MINUTES = """
@@ -138,9 +134,7 @@ class Cast:
     async def ok(self, role: str, mutation: str, **input_: Any) -> dict[str, Any]:
         """Run ``mutation`` as ``role`` and expect success; the minutes it returns."""
         body = await self.run(role, mutation, **input_)
-        assert "errors" not in body, body
-        payload = body["data"][mutation]
-        assert payload["userErrors"] == [], payload
+        payload = succeeded(body, mutation)
         minutes: dict[str, Any] = payload["minutes"]
         return minutes
 
@@ -215,17 +209,6 @@ async def cast(client: httpx.AsyncClient, world: World) -> Cast:
     return Cast(world, client, orgs, alliance_id, committee_id, meeting_id)
 
 
-@asynccontextmanager
-async def acting(world: World, principal: Principal) -> AsyncIterator[LockedSession]:
-    """A committed transaction in which ``principal`` calls domain functions directly."""
-    async with (
-        tenant_session(world.sessions, principal.organisation_id) as session,
-        session.begin(),
-    ):
-        act_as(session, Actor.of(principal))
-        yield session
-
-
 def outcome(body: dict[str, Any], mutation: str) -> tuple[str | None, str | None]:
     """(code, field) of the first error, top-level or user error; (None, None) on success."""
     if body.get("errors"):
@@ -261,12 +244,6 @@ async def snapshot(world: World) -> tuple[Any, ...]:
             )
         )
         return (tuple(rows.all()), *counts)
-
-
-def minutes_uuid(minutes: str) -> uuid.UUID:
-    import base64
-
-    return uuid.UUID(base64.b64decode(minutes).decode().split(":", 1)[1])
 
 
 # --- who may do what ------------------------------------------------------------------
@@ -366,7 +343,7 @@ async def _set_deadline_past(cast: Cast, minutes: str) -> None:
         act_as(session, Actor.operator(cast.orgs["secretary"].id))
         await session.execute(
             update(Minutes)
-            .where(Minutes.id == minutes_uuid(minutes))
+            .where(Minutes.id == db_id(minutes))
             .values(objection_deadline=utcnow() - dt.timedelta(minutes=1))
         )
 
@@ -722,7 +699,7 @@ async def test_each_change_leaves_events_and_audit_entries(cast: Cast) -> None:
 
 
 async def _deadline(cast: Cast, minutes: str) -> dt.datetime:
-    row = await cast.world.get(Minutes, minutes_uuid(minutes))
+    row = await cast.world.get(Minutes, db_id(minutes))
     assert row.objection_deadline is not None
     return row.objection_deadline  # type: ignore[no-any-return]
 
@@ -732,7 +709,7 @@ async def _signatures(cast: Cast, minutes: str) -> list[Signature]:
         return list(
             await session.scalars(
                 select(Signature)
-                .where(Signature.minutes_id == minutes_uuid(minutes))
+                .where(Signature.minutes_id == db_id(minutes))
                 .order_by(Signature.signed_at)
             )
         )
@@ -776,7 +753,7 @@ async def test_tacit_approval_runs_with_the_servers_other_jobs(cast: Cast) -> No
     minutes = await cast.circulated()
     deadline = await _deadline(cast, minutes)
     assert await run_due_jobs(cast.world.sessions, deadline + dt.timedelta(minutes=5)) >= 1
-    assert (await cast.world.get(Minutes, minutes_uuid(minutes))).status is MinutesStatus.APPROVED
+    assert (await cast.world.get(Minutes, db_id(minutes))).status is MinutesStatus.APPROVED
 
 
 async def test_an_objection_prevents_tacit_approval(cast: Cast) -> None:
@@ -785,7 +762,7 @@ async def test_an_objection_prevents_tacit_approval(cast: Cast) -> None:
     await cast.ok("member", "objectToMinutes", minutes=minutes, version=1, reason="No.")
 
     assert await approve_due_minutes(cast.world.sessions, deadline + dt.timedelta(days=30)) == 0
-    row = await cast.world.get(Minutes, minutes_uuid(minutes))
+    row = await cast.world.get(Minutes, db_id(minutes))
     assert row.status is MinutesStatus.DRAFT
     assert [s.meaning for s in await _signatures(cast, minutes)] == [
         SignatureMeaning.CIRCULATED,
@@ -834,7 +811,7 @@ async def test_domain_functions_take_the_clock(cast: Cast, world: World) -> None
     then = dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC)
 
     async def as_(principal: Principal, step: Any) -> Any:
-        async with acting(world, principal) as session:
+        async with world.acting(principal) as session:
             return await step(session, principal)
 
     minutes = await as_(
@@ -1071,7 +1048,7 @@ async def test_minutes_with_versions_and_signatures_in_constant_statements(
             title=f"Meeting {index}",
         )
         now = utcnow()
-        async with acting(world, secretary) as session:
+        async with world.acting(secretary) as session:
             audience = (
                 domain.Audience(Visibility.ORGANISATIONS, slugs[: 2 + index % 3])
                 if index % 2 == 0
@@ -1085,7 +1062,7 @@ async def test_minutes_with_versions_and_signatures_in_constant_statements(
                     session, secretary, made.id, expected_version=version, body="More", now=now
                 )
             await domain.circulate_minutes(session, secretary, made.id, expected_version=3, now=now)
-        async with acting(world, member) as session:
+        async with world.acting(member) as session:
             await domain.object_to_minutes(
                 session, member, made.id, expected_version=3, reason="No", now=now
             )

@@ -37,8 +37,7 @@ from db.session import tenant_session
 from db.unit_of_work import Actor, act_as
 from portal import plans
 from portal.kernel.errors import BadInput, Conflict, NotFound
-from tests.builders import Org, World, gid, gql
-from tests.test_statement_counts import counting
+from tests.builders import Org, World, counting, gid, gql, succeeded
 
 USER_ERRORS = "userErrors { field message code }"
 PLAN_FIELDS = """id title summary body status visibility version approvedVersion
@@ -231,10 +230,7 @@ class Cast:
 
     async def ok(self, role: str, mutation: str, **input: Any) -> dict[str, Any]:
         body = await self.run(role, mutation, **input)
-        assert "errors" not in body, body
-        payload: dict[str, Any] = body["data"][NAMES[mutation]]
-        assert payload["userErrors"] == [], payload
-        return payload
+        return succeeded(body, NAMES[mutation])
 
     async def plan(self, visibility: str = "ALLIANCE", **input: Any) -> dict[str, Any]:
         """A plan of owner's, visible to the AUDIENCE of ``visibility``."""
@@ -272,7 +268,7 @@ class Cast:
                 )
             )
         assert found is not None
-        return found  # type: ignore[no-any-return]
+        return found
 
     async def decision(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 PACKAGES = ("portal", "schema", "auth", "db")
 SHELL = {"portal.app", "portal.cli", "portal.__main__"}
 """The only modules that wire the layers together (they may import ``schema``)."""

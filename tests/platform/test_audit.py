@@ -42,6 +42,6 @@ async def test_intact_chains_verify_and_tampering_is_named(world: World) -> None
             )
         )
     async with world.sessions() as session:
-        reports = {r.slug: r for r in await verify_audit_trail(session)}
-    assert reports["alpha"].first_broken == ids[1]
-    assert not reports["beta"].intact
+        by_slug = {r.slug: r for r in await verify_audit_trail(session)}
+    assert by_slug["alpha"].first_broken == ids[1]
+    assert not by_slug["beta"].intact

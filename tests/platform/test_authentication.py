@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -49,8 +50,11 @@ async def token_ids(client: httpx.AsyncClient, admin_token: str) -> dict[str, uu
 
 async def count_tokens(world: World, org: Org) -> int:
     async with world.sessions() as session:
-        return await session.scalar(  # type: ignore[no-any-return]
-            select(func.count()).select_from(ApiToken).where(ApiToken.organisation_id == org.id)
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(ApiToken).where(ApiToken.organisation_id == org.id)
+            )
+            or 0
         )
 
 
@@ -188,7 +192,7 @@ async def test_a_token_in_the_url_is_refused(
     org = await world.organisation()
     token = await world.token(org)
     headers = bearer(token) if with_header else {}
-    body = {"json": {"query": VIEWER_SCOPES}} if method == "POST" else {}
+    body: dict[str, Any] = {"json": {"query": VIEWER_SCOPES}} if method == "POST" else {}
 
     response = await client.request(
         method, "/graphql", params=params(token), headers=headers, **body

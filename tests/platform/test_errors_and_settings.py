@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from auth.principal import Principal
 from db.session import LockedSession
-from portal.alliances import service as alliances
+from portal import alliances
 from portal.settings import DEVELOPMENT_TOKEN_SECRET, Environment, Settings
 from tests.builders import World, gql
 

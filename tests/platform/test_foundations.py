@@ -11,13 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import AuditEntry, Event
-from db.tables import Base
+from db.models import AuditEntry, Base, Event
 from db.unit_of_work import TRACKED
 from portal.settings import Settings
 from schema import build_schema
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def _differences(connection: Connection) -> list[object]:

@@ -21,9 +21,8 @@ from db.governance import Decision, Meeting, Seat, Vote
 from db.models import utcnow
 from db.session import tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.decisions import service as decisions
+from portal import decisions, meetings
 from portal.jobs import run_due_jobs
-from portal.meetings import service as meetings
 from tests.builders import Org, World, gid, gql
 
 REMOVE = """
@@ -238,7 +237,7 @@ async def _seat_of(world: World, committee_id: uuid.UUID, org: Org) -> uuid.UUID
             select(Seat.id).where(Seat.committee_id == committee_id, Seat.organisation_id == org.id)
         )
     assert found is not None
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 async def test_written_procedures_close_at_their_deadline(world: World) -> None:

@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
+from strawberry.types.base import (
+    StrawberryList,
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+    get_object_definition,
+)
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
 
@@ -35,7 +40,7 @@ def _definitions() -> dict[str, Any]:
     for name in SCHEMA._schema.type_map:
         definition = SCHEMA.get_type_by_name(name)
         if (
-            definition is not None
+            isinstance(definition, StrawberryObjectDefinition)
             and get_object_definition(definition.origin) is not None
             and not definition.is_input
             and not definition.is_interface
@@ -63,7 +68,8 @@ def _connection_node(field: StrawberryField) -> type[AreaNode] | None:
     if definition is None or not definition.name.endswith("Connection"):
         return None
     edges = next(f for f in definition.fields if f.python_name == "edges")
-    node = next(f for f in get_object_definition(_unwrapped(edges.type)).fields if f.name == "node")
+    edge = get_object_definition(_unwrapped(edges.type), strict=True)
+    node = next(f for f in edge.fields if f.name == "node")
     return _node_type(node)
 
 
@@ -112,7 +118,7 @@ def test_every_node_type_declares_its_read_scope(node: type[AreaNode]) -> None:
 def _crossings() -> list[tuple[str, str]]:
     pairs = []
     for node in _node_types():
-        definition = get_object_definition(node)
+        definition = get_object_definition(node, strict=True)
         for field in definition.fields:
             target = _node_type(field) or _connection_node(field)
             if target is not None and target.read_scope not in (None, node.read_scope):

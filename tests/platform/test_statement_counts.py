@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import utcnow
 from portal.demo.governance import Cast, seed_oncology_governance
 from portal.demo.portfolio import seed_oncology_portfolio
-from tests.builders import World, gql
+from tests.builders import World, counting, gql
 
 DEEP = """
 { alliances(first: 50) { edges { node { name
     members(first: 50) { edges { node { role organisation { slug name } } } } } } } }
 """
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_alliances_members_organisations_in_constant_statements(
