@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.scopes import ALL_SCOPES, parse_scopes
 from db.models import ApiToken, Organisation, utcnow
 from db.session import create_engine, make_sessionmaker
 from db.unit_of_work import Actor, act_as
-from portal.api_tokens.service import issue_token
+from portal.api_tokens import issue_token
 from portal.database import database_url, migrate
 from portal.settings import get_settings
 
@@ -103,11 +104,11 @@ def demo(
     )
 
 
-async def _organisation(session: object, slug: str) -> Organisation:
-    found = await session.scalar(select(Organisation).where(Organisation.slug == slug))  # type: ignore[attr-defined]
+async def _organisation(session: AsyncSession, slug: str) -> Organisation:
+    found = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     if found is None:
         raise typer.BadParameter(f"no organisation with slug {slug!r}", param_hint="--organisation")
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 @token_app.command("create")

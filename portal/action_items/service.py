@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlalchemy import Select, and_, not_
 
 from auth import policy
 from auth.principal import Principal
@@ -23,10 +20,11 @@ from db.enums import ActionItemStatus, MeetingStatus
 from db.governance import ActionItem
 from db.models import Organisation, User
 from db.session import LockedSession
+from portal.action_items.queries import get_action_item
 from portal.committees import queries as governance
+from portal.kernel.checks import check_version, today_of
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
-from portal.kernel.lookup import get_visible
-from portal.meetings.service import get_meeting
+from portal.meetings import get_meeting
 
 TITLE_MAX = 200
 
@@ -44,24 +42,6 @@ class Changes:
 
 
 # --- look-ups -------------------------------------------------------------------------
-
-
-async def get_action_item(
-    session: LockedSession,
-    principal: Principal,
-    action_item_id: uuid.UUID,
-    *,
-    for_update: bool = False,
-) -> ActionItem:
-    """An action item in an alliance the principal is active in, or ``NotFound``."""
-    return await get_visible(
-        session,
-        policy.alliance_records(principal, ActionItem),
-        action_item_id,
-        what="action item",
-        field="actionItem",
-        for_update=for_update,
-    )
 
 
 async def _member_organisation(
@@ -110,13 +90,8 @@ def _check_title(title: str) -> str:
     return stripped
 
 
-def today(now: dt.datetime) -> dt.date:
-    """The calendar day of ``now`` in UTC: due dates are compared with it."""
-    return now.astimezone(dt.UTC).date()
-
-
 def _check_due(due_on: dt.date, now: dt.datetime) -> None:
-    if due_on < today(now):
+    if due_on < today_of(now):
         raise BadInput("the due date lies in the past", field="dueOn")
 
 
@@ -147,7 +122,7 @@ async def _editable(
         raise Forbidden(
             f"only the owner organisation or the committee's secretary or chair may {action}"
         )
-    governance.check_version(item.version, expected_version, "action item")
+    check_version(item.version, expected_version, "action item")
     if item.status is not ActionItemStatus.OPEN:
         raise Conflict(f"the action item is {item.status.value}", field="actionItem")
     return item, manager
@@ -281,47 +256,3 @@ async def cancel_action_item(
     item.version += 1
     await session.flush()
     return item
-
-
-# --- lists ----------------------------------------------------------------------------
-
-
-def is_overdue(item: ActionItem, now: dt.datetime) -> bool:
-    """Open and due before today (the date of ``now`` in UTC)."""
-    return item.status is ActionItemStatus.OPEN and item.due_on < today(now)
-
-
-def list_query(
-    principal: Principal,
-    alliance_id: uuid.UUID,
-    *,
-    committee_id: uuid.UUID | None = None,
-    owner_organisation_id: uuid.UUID | None = None,
-    statuses: Sequence[ActionItemStatus] | None = None,
-    overdue: bool | None = None,
-    due_before: dt.date | None = None,
-    due_after: dt.date | None = None,
-    now: dt.datetime,
-) -> Select[ActionItem]:
-    """The action items of an alliance the principal sees, narrowed by the filters
-    (``due_before``/``due_after`` exclusive; ``overdue`` as in :func:`is_overdue`)."""
-    query = policy.alliance_records(principal, ActionItem).where(
-        ActionItem.alliance_id == alliance_id
-    )
-    if committee_id is not None:
-        query = query.where(ActionItem.committee_id == committee_id)
-    if owner_organisation_id is not None:
-        query = query.where(ActionItem.owner_organisation_id == owner_organisation_id)
-    if statuses:
-        query = query.where(ActionItem.status.in_(statuses))
-    if overdue is not None:
-        late = and_(
-            ActionItem.status == ActionItemStatus.OPEN,
-            ActionItem.due_on < today(now),
-        )
-        query = query.where(late if overdue else not_(late))
-    if due_before is not None:
-        query = query.where(ActionItem.due_on < due_before)
-    if due_after is not None:
-        query = query.where(ActionItem.due_on > due_after)
-    return query

@@ -6,9 +6,8 @@ change models and flush; the caller's transaction (one per GraphQL operation) co
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from sqlalchemy import text
 
@@ -19,60 +18,15 @@ from db.enums import AllianceStatus, CommitteeTier, MembershipRole, SeatRole
 from db.governance import Committee, GovernanceRules, Seat, SeatRepresentative
 from db.models import Alliance, Membership, utcnow
 from db.session import LockedSession
+from portal.alliances.queries import get_alliance
+from portal.alliances.rules import (
+    STEERING_COMMITTEE,
+    Charter,
+    check_dates,
+    validate_charter,
+)
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
-from portal.kernel.lookup import get_visible
-
-NAME_MAX = 200
-STEERING_COMMITTEE = "Steering Committee"
-CHARTER_TEXT_MAX = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class Charter:
-    """Charter fields to set; ``None`` leaves a field as it is."""
-
-    name: str | None = None
-    purpose: str | None = None
-    strategy: str | None = None
-    vision: str | None = None
-    status: AllianceStatus | None = None
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
-
-
-def _validate_charter(charter: Charter) -> None:
-    if charter.name is not None and not (0 < len(charter.name.strip()) <= NAME_MAX):
-        raise BadInput(f"name must have 1 to {NAME_MAX} characters", field="name")
-    for field in ("purpose", "strategy", "vision"):
-        value = getattr(charter, field)
-        if value is not None and len(value) > CHARTER_TEXT_MAX:
-            raise BadInput(f"{field} is limited to {CHARTER_TEXT_MAX} characters", field=field)
-
-
-def _check_dates(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
-    if starts_on is not None and ends_on is not None and ends_on < starts_on:
-        raise BadInput("the alliance cannot end before it starts", field="endsOn")
-
-
-async def get_alliance(
-    session: LockedSession,
-    principal: Principal,
-    alliance_id: uuid.UUID,
-    *,
-    for_update: bool = False,
-    field: str = "alliance",
-) -> Alliance:
-    """A visible alliance, or ``NotFound`` (also when it exists but is not visible)."""
-    policy.require_scope(principal, Scope.ALLIANCES_READ)
-    return await get_visible(
-        session,
-        policy.visible_alliances(principal),
-        alliance_id,
-        what="alliance",
-        field=field,
-        for_update=for_update,
-    )
 
 
 async def _own_membership(
@@ -106,8 +60,8 @@ async def create_alliance(
 async def _found(session: LockedSession, principal: Principal, charter: Charter) -> Alliance:
     if charter.name is None:
         raise BadInput("an alliance needs a name", field="name")
-    _validate_charter(charter)
-    _check_dates(charter.starts_on, charter.ends_on)
+    validate_charter(charter)
+    check_dates(charter.starts_on, charter.ends_on)
     alliance = Alliance(
         id=uuid.uuid4(),
         name=charter.name.strip(),
@@ -198,8 +152,8 @@ async def update_charter(
             f"version {alliance.version}",
             field="version",
         )
-    _validate_charter(charter)
-    _check_dates(
+    validate_charter(charter)
+    check_dates(
         charter.starts_on if charter.starts_on is not None else alliance.starts_on,
         charter.ends_on if charter.ends_on is not None else alliance.ends_on,
     )

@@ -1,5 +1,6 @@
-"""Shared rules of every governance area: finding a committee and the caller's seat on it,
-the alliance's procedural rules, and optimistic concurrency.
+"""Reading committees, and what every governance area shares: finding a committee and the
+caller's seat on it, the alliance's procedural rules, the committee list and the seats'
+order and representatives.
 
 Domain functions that depend on time take ``now`` explicitly: the API passes the current
 time, tests and the demo pass the moment they need.
@@ -8,14 +9,19 @@ time, tests and the demo pass the moment they need.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Select, case
 
 from auth import policy
 from auth.principal import Principal
 from auth.scopes import Scope
-from db.enums import SeatRole
-from db.governance import Committee, GovernanceRules, Seat
+from db.enums import CommitteeTier, SeatRole
+from db.governance import Committee, GovernanceRules, Seat, SeatRepresentative
+from db.models import User
 from db.session import LockedSession
-from portal.kernel.errors import Conflict, Forbidden, NotFound
+from portal.kernel.errors import Forbidden, NotFound
 from portal.kernel.lookup import get_visible
 
 
@@ -83,10 +89,67 @@ async def get_rules(
     return rules
 
 
-def check_version(current: int, expected: int, what: str) -> None:
-    """Optimistic concurrency: refuse an edit based on a version that is no longer current."""
-    if current != expected:
-        raise Conflict(
-            f"the {what} changed since version {expected}; it is now at version {current}",
-            field="version",
+SEAT_ORDER = (
+    case(
+        {SeatRole.CHAIR: 0, SeatRole.SECRETARY: 1, SeatRole.MEMBER: 2, SeatRole.OBSERVER: 3},
+        value=Seat.role,
+        else_=4,
+    ),
+    Seat.created_at,
+    Seat.id,
+)
+"""Seats as a committee lists them: chair, secretary, members, observers; then seniority."""
+
+
+def alliance_committees(
+    principal: Principal,
+    alliance_id: uuid.UUID,
+    *,
+    tiers: Sequence[CommitteeTier] | None = None,
+    parent_id: uuid.UUID | None = None,
+) -> Select[Committee]:
+    """An alliance's committees the principal can see (all of them, for a current member;
+    none otherwise), optionally of some tiers or under one parent."""
+    require_read(principal)
+    query = policy.alliance_records(principal, Committee).where(
+        Committee.alliance_id == alliance_id
+    )
+    if tiers:
+        query = query.where(Committee.tier.in_(tiers))
+    if parent_id is not None:
+        query = query.where(Committee.parent_id == parent_id)
+    return query
+
+
+async def get_governance_rules(
+    session: LockedSession, principal: Principal, alliance_id: uuid.UUID
+) -> GovernanceRules | None:
+    """The alliance's procedural rules; ``None`` when the alliance is not visible."""
+    require_read(principal)
+    return await session.scalar(
+        policy.alliance_records(principal, GovernanceRules).where(
+            GovernanceRules.alliance_id == alliance_id
         )
+    )
+
+
+async def representatives_of(
+    session: LockedSession, principal: Principal, seat_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[User]]:
+    """The named representatives (users) of each seat, by display name, in one statement.
+
+    Starts from the representatives of alliances the principal is active in; the users
+    table's row-level security (migration 0003) shows fellow members' representatives, so
+    the join hides nobody the policy lets the principal see.
+    """
+    statement = (
+        policy.alliance_records(principal, SeatRepresentative)
+        .join(User, User.id == SeatRepresentative.user_id)
+        .add_columns(User)
+        .where(SeatRepresentative.seat_id.in_(seat_ids))
+        .order_by(User.display_name, User.id)
+    )
+    grouped: dict[uuid.UUID, list[User]] = defaultdict(list)
+    for representative, user in (await session.execute(statement)).all():
+        grouped[representative.seat_id].append(user)
+    return grouped

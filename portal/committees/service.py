@@ -28,12 +28,9 @@ one after the other and the checks above see each other's results.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
-from sqlalchemy import Select, case
 
 from auth import policy
 from auth.principal import Principal
@@ -42,7 +39,8 @@ from db.enums import AllianceStatus, CommitteeTier, MajorityRule, SeatRole
 from db.governance import Committee, GovernanceRules, Seat, SeatRepresentative, Vote
 from db.models import Alliance, User
 from db.session import LockedSession
-from portal.committees import queries as governance
+from portal.committees.queries import get_committee, require_write
+from portal.kernel.checks import check_version
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from portal.kernel.lookup import get_visible
 
@@ -54,17 +52,6 @@ QUORUM_STEP = Decimal("0.001")
 """The quorum is stored with three decimals (``Numeric(4, 3)``)."""
 UNIQUE_ROLES = frozenset({SeatRole.CHAIR, SeatRole.SECRETARY})
 """Roles a committee gives to one seat at most."""
-
-SEAT_ORDER = (
-    case(
-        {SeatRole.CHAIR: 0, SeatRole.SECRETARY: 1, SeatRole.MEMBER: 2, SeatRole.OBSERVER: 3},
-        value=Seat.role,
-        else_=4,
-    ),
-    Seat.created_at,
-    Seat.id,
-)
-"""Seats as a committee lists them: chair, secretary, members, observers; then seniority."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,60 +85,6 @@ def _camel(name: str) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-def alliance_committees(
-    principal: Principal,
-    alliance_id: uuid.UUID,
-    *,
-    tiers: Sequence[CommitteeTier] | None = None,
-    parent_id: uuid.UUID | None = None,
-) -> Select[Committee]:
-    """An alliance's committees the principal can see (all of them, for a current member;
-    none otherwise), optionally of some tiers or under one parent."""
-    governance.require_read(principal)
-    query = policy.alliance_records(principal, Committee).where(
-        Committee.alliance_id == alliance_id
-    )
-    if tiers:
-        query = query.where(Committee.tier.in_(tiers))
-    if parent_id is not None:
-        query = query.where(Committee.parent_id == parent_id)
-    return query
-
-
-async def get_governance_rules(
-    session: LockedSession, principal: Principal, alliance_id: uuid.UUID
-) -> GovernanceRules | None:
-    """The alliance's procedural rules; ``None`` when the alliance is not visible."""
-    governance.require_read(principal)
-    return await session.scalar(
-        policy.alliance_records(principal, GovernanceRules).where(
-            GovernanceRules.alliance_id == alliance_id
-        )
-    )
-
-
-async def representatives_of(
-    session: LockedSession, principal: Principal, seat_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[User]]:
-    """The named representatives (users) of each seat, by display name, in one statement.
-
-    Starts from the representatives of alliances the principal is active in; the users
-    table's row-level security (migration 0003) shows fellow members' representatives, so
-    the join hides nobody the policy lets the principal see.
-    """
-    statement = (
-        policy.alliance_records(principal, SeatRepresentative)
-        .join(User, User.id == SeatRepresentative.user_id)
-        .add_columns(User)
-        .where(SeatRepresentative.seat_id.in_(seat_ids))
-        .order_by(User.display_name, User.id)
-    )
-    grouped: dict[uuid.UUID, list[User]] = defaultdict(list)
-    for representative, user in (await session.execute(statement)).all():
-        grouped[representative.seat_id].append(user)
-    return grouped
 
 
 # --- permissions and look-ups ---------------------------------------------------------------
@@ -209,7 +142,7 @@ async def _locked_seat(
     """A visible seat and its committee, whose row is locked; the seat is re-read after the
     lock so that checks see what concurrent changes left."""
     seat = await _get_seat(session, principal, seat_id)
-    committee = await governance.get_committee(
+    committee = await get_committee(
         session, principal, seat.committee_id, field="seat", for_update=True
     )
     return await _get_seat(session, principal, seat_id, fresh=True), committee
@@ -320,7 +253,7 @@ async def create_committee(
     committee: CommitteeFields,
 ) -> Committee:
     """Create a tactical or operational committee under ``parent_id``. Lead admins only."""
-    governance.require_write(principal)
+    require_write(principal)
     await _require_manager(session, principal, alliance_id, field="alliance")
     if tier is CommitteeTier.STRATEGIC:
         raise BadInput(
@@ -328,7 +261,7 @@ async def create_committee(
             "alliance; create tactical or operational committees",
             field="tier",
         )
-    parent = await governance.get_committee(session, principal, parent_id, field="parent")
+    parent = await get_committee(session, principal, parent_id, field="parent")
     if parent.alliance_id != alliance_id:
         raise BadInput("the parent committee belongs to another alliance", field="parent")
     if parent.tier.rank <= tier.rank:
@@ -358,10 +291,10 @@ async def update_committee(
 ) -> Committee:
     """Change a committee's name, mandate and decision rules if nobody changed them since
     ``expected_version``. Lead admins only; tier and parent are fixed."""
-    governance.require_write(principal)
-    committee = await governance.get_committee(session, principal, committee_id, for_update=True)
+    require_write(principal)
+    committee = await get_committee(session, principal, committee_id, for_update=True)
     await _require_manager(session, principal, committee.alliance_id, field="committee")
-    governance.check_version(committee.version, expected_version, "committee")
+    check_version(committee.version, expected_version, "committee")
     for attribute, value in _validated(changes).items():
         setattr(committee, attribute, value)
     committee.version += 1
@@ -383,8 +316,8 @@ async def assign_seat(
     hand_over: bool = False,
 ) -> Seat:
     """Seat a current member organisation on a committee. Lead admins only."""
-    governance.require_write(principal)
-    committee = await governance.get_committee(session, principal, committee_id, for_update=True)
+    require_write(principal)
+    committee = await get_committee(session, principal, committee_id, for_update=True)
     await _require_manager(session, principal, committee.alliance_id, field="committee")
     member = await session.scalar(
         policy.current_membership(principal, committee.alliance_id, organisation_id)
@@ -426,7 +359,7 @@ async def update_seat(
     hand_over: bool = False,
 ) -> Seat:
     """Change a seat's role or vote. Lead admins only."""
-    governance.require_write(principal)
+    require_write(principal)
     seat, committee = await _locked_seat(session, principal, seat_id)
     await _require_manager(session, principal, committee.alliance_id, field="seat")
     new_role = role if role is not None else seat.role
@@ -447,7 +380,7 @@ async def remove_seat(session: LockedSession, principal: Principal, seat_id: uui
     Refused for the steering committee's chair (hand it over first) and for a seat that has
     voted: its votes belong to the decision record (give the seat another role instead).
     """
-    governance.require_write(principal)
+    require_write(principal)
     seat, committee = await _locked_seat(session, principal, seat_id)
     await _require_manager(session, principal, committee.alliance_id, field="seat")
     _keeps_steering_chair(committee, seat, field="seat")
@@ -484,7 +417,7 @@ async def set_seat_representatives(
     that organisation. The lead organisation's admins may clear another organisation's
     representatives (an empty list) but never name them.
     """
-    governance.require_write(principal)
+    require_write(principal)
     seat = await _get_seat(session, principal, seat_id, for_update=True)
     await _alliance(session, principal, seat.alliance_id, field="seat")
     own_seat = seat.organisation_id == principal.organisation_id and principal.has(Scope.ADMIN)
@@ -545,7 +478,7 @@ async def update_governance_rules(
 ) -> GovernanceRules:
     """Change the alliance's notice periods, deadlines and response times if nobody changed
     them since ``expected_version``. Lead admins only; each value 0 to 365 days."""
-    governance.require_write(principal)
+    require_write(principal)
     rules = await session.scalar(
         policy.alliance_records(principal, GovernanceRules)
         .where(GovernanceRules.alliance_id == alliance_id)
@@ -554,7 +487,7 @@ async def update_governance_rules(
     if rules is None:
         raise NotFound("no such alliance", field="alliance")
     await _require_manager(session, principal, alliance_id, field="alliance")
-    governance.check_version(rules.version, expected_version, "governance rules")
+    check_version(rules.version, expected_version, "governance rules")
     given = {f.name: getattr(changes, f.name) for f in fields(changes)}
     for name, value in given.items():
         if value is not None and not 0 <= value <= DAYS_MAX:

@@ -12,7 +12,6 @@ from auth.principal import Principal
 from db.enums import ContributionStatus
 from db.portfolio import Contribution, ContributionStep, ContributionValuation, Plan
 from db.session import LockedSession
-from portal.committees import queries as governance
 from portal.contributions.money import Money, checked_money, checked_quantity
 from portal.contributions.queries import get_contribution, require_write
 from portal.contributions.rules import (
@@ -26,7 +25,7 @@ from portal.contributions.rules import (
     checked_draft,
 )
 from portal.kernel.audience import resolve_audience
-from portal.kernel.checks import checked_text
+from portal.kernel.checks import check_version, checked_text
 from portal.kernel.errors import BadInput, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
 from portal.kernel.lookup import require_member
@@ -215,7 +214,7 @@ async def update_contribution(
     contribution = await get_contribution(session, principal, contribution_id, for_update=True)
     _require_contributor(principal, contribution, "update it")
     _require_open(contribution, "updated")
-    governance.check_version(contribution.version, expected_version, "contribution")
+    check_version(contribution.version, expected_version, "contribution")
 
     if changes.kind is not None:
         contribution.kind = changes.kind
@@ -271,7 +270,7 @@ async def _transition(
             f"{to.value}",
             field="contribution",
         )
-    governance.check_version(contribution.version, expected_version, "contribution")
+    check_version(contribution.version, expected_version, "contribution")
     note = checked_text(note, "note", limit=NOTE_MAX, required=False)
     contribution.status = to
     contribution.version += 1

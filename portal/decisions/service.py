@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
-
-from sqlalchemy import func, select
 
 from auth import policy
 from auth.principal import Principal
@@ -33,203 +28,27 @@ from db.enums import (
     DecisionOutcome,
     DecisionProcedure,
     DecisionStatus,
-    MajorityRule,
     MeetingStatus,
     VoteChoice,
 )
-from db.governance import Committee, Decision, Meeting, Seat, Vote
+from db.governance import Committee, Decision, Meeting, Vote
 from db.session import LockedSession
 from portal import plans
 from portal.committees.queries import get_committee, own_seat, require_seat, require_write
+from portal.decisions.queries import approving_decision, count_voting_seats, get_decision, votes_of
+from portal.decisions.rules import (
+    Ballot,
+    Result,
+    compute_outcome,
+    majority_for,
+    quorum_reached,
+)
 from portal.kernel.errors import BadInput, Conflict, Forbidden, NotFound
-from portal.kernel.lookup import get_visible
 
 log = logging.getLogger("portal.decisions")
 
-PLAN_VERSION = "PlanVersion"
-"""A decision about a plan version approves the plan when it passes (issue 4)."""
 
 TEXT_MAX = 20_000
-QUORUM_DECIMALS = 3
-"""The precision ``committees.quorum`` is stored with (NUMERIC(4,3))."""
-QUALIFIED_SHARE = Fraction(2, 3)
-"""Seat roles that may vote (when the seat is a voting one); observers never do."""
-
-
-# --- the outcome: a pure function ----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Ballot:
-    """One organisation's vote, as the outcome computation sees it."""
-
-    organisation_id: uuid.UUID
-    choice: VoteChoice
-    veto: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """The computed outcome of a decision and the tally it was computed from."""
-
-    outcome: DecisionOutcome
-    quorum_met: bool
-    votes_for: int
-    votes_against: int
-    votes_abstain: int
-    vetoed_by: uuid.UUID | None
-
-
-def quorum_reached(cast: int, voting_seats: int, quorum: Decimal | Fraction) -> bool:
-    """Whether ``cast`` votes out of ``voting_seats`` reach the committee's ``quorum`` share.
-
-    The share of votes cast is rounded (half up) to the precision the quorum is stored with,
-    three decimals, before it is compared: the default quorum 0.667 thus means two thirds
-    (2 of 3 seats is 0.667 and reaches it; 0.666... would not otherwise). A committee
-    without voting seats never has a quorum.
-    """
-    if voting_seats <= 0:
-        return False
-    scale = 10**QUORUM_DECIMALS
-    share = Fraction(math.floor(Fraction(cast * scale, voting_seats) + Fraction(1, 2)), scale)
-    return share >= Fraction(quorum)
-
-
-def majority_for(votes_for: int, votes_against: int, rule: MajorityRule) -> bool:
-    """Whether the votes carry the proposal; abstentions are not votes for or against.
-
-    SIMPLE: more votes for than against (a tie rejects). QUALIFIED: at least two thirds of
-    the votes for or against are for (exactly two thirds carries). Without a single vote for
-    the proposal is never carried.
-    """
-    if votes_for <= 0:
-        return False
-    if rule is MajorityRule.QUALIFIED:
-        return Fraction(votes_for, votes_for + votes_against) >= QUALIFIED_SHARE
-    return votes_for > votes_against
-
-
-def compute_outcome(
-    ballots: Sequence[Ballot],
-    *,
-    voting_seats: int,
-    quorum: Decimal | Fraction,
-    majority: MajorityRule,
-    veto_allowed: bool,
-) -> Result:
-    """The outcome of a decision from its ballots (in the order they were cast).
-
-    1. Quorum: every ballot cast counts, abstentions included (``quorum_reached``); without
-       a quorum the decision is DEFERRED.
-    2. Veto: when the committee's rules allow it, a vote AGAINST with a veto REJECTS the
-       decision; ``vetoed_by`` names the first organisation that vetoed.
-    3. Majority (``majority_for``): APPROVED when carried, else REJECTED.
-    """
-    votes_for = sum(1 for ballot in ballots if ballot.choice is VoteChoice.FOR)
-    votes_against = sum(1 for ballot in ballots if ballot.choice is VoteChoice.AGAINST)
-    votes_abstain = sum(1 for ballot in ballots if ballot.choice is VoteChoice.ABSTAIN)
-    quorum_met = quorum_reached(len(ballots), voting_seats, quorum)
-    vetoed_by = None
-    if not quorum_met:
-        outcome = DecisionOutcome.DEFERRED
-    else:
-        if veto_allowed:
-            vetoed_by = next(
-                (
-                    ballot.organisation_id
-                    for ballot in ballots
-                    if ballot.veto and ballot.choice is VoteChoice.AGAINST
-                ),
-                None,
-            )
-        if vetoed_by is not None:
-            outcome = DecisionOutcome.REJECTED
-        elif majority_for(votes_for, votes_against, majority):
-            outcome = DecisionOutcome.APPROVED
-        else:
-            outcome = DecisionOutcome.REJECTED
-    return Result(
-        outcome=outcome,
-        quorum_met=quorum_met,
-        votes_for=votes_for,
-        votes_against=votes_against,
-        votes_abstain=votes_abstain,
-        vetoed_by=vetoed_by,
-    )
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-async def get_decision(
-    session: LockedSession,
-    principal: Principal,
-    decision_id: uuid.UUID,
-    *,
-    field: str = "decision",
-    for_update: bool = False,
-) -> Decision:
-    """A decision of an alliance the principal is active in, or ``NotFound``."""
-    return await get_visible(
-        session,
-        policy.alliance_records(principal, Decision),
-        decision_id,
-        what="decision",
-        field=field,
-        for_update=for_update,
-    )
-
-
-async def count_voting_seats(
-    session: LockedSession, principal: Principal, committee_id: uuid.UUID
-) -> int:
-    """How many voting seats (``policy.is_voting_seat``) the committee has now."""
-    seats = policy.alliance_records(principal, Seat).where(
-        Seat.committee_id == committee_id,
-        Seat.voting.is_(True),
-        Seat.role.in_(policy.VOTERS),
-    )
-    return int(await session.scalar(select(func.count()).select_from(seats.subquery())) or 0)
-
-
-async def votes_of(
-    session: LockedSession, principal: Principal, decision_id: uuid.UUID
-) -> list[Vote]:
-    """The votes on a decision in the order they were cast."""
-    query = (
-        policy.alliance_records(principal, Vote)
-        .where(Vote.decision_id == decision_id)
-        .order_by(Vote.cast_at, Vote.id)
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def approving_decision(
-    session: LockedSession,
-    principal: Principal,
-    subject_type: str,
-    subject_id: uuid.UUID,
-) -> Decision | None:
-    """The latest closed decision that APPROVED the object ``subject_type``/``subject_id``
-    (a GraphQL type name and the object's uuid), among those the principal can see; None if
-    there is none.
-
-    It checks no scope (the calling domain function does) and, since a subject is only a
-    reference, the caller should check that the decision's ``alliance_id`` is the
-    subject's alliance.
-    """
-    query = (
-        policy.alliance_records(principal, Decision)
-        .where(
-            Decision.subject_type == subject_type,
-            Decision.subject_id == subject_id,
-            Decision.status == DecisionStatus.CLOSED,
-            Decision.outcome == DecisionOutcome.APPROVED,
-        )
-        .order_by(Decision.closed_at.desc(), Decision.created_at.desc(), Decision.id.desc())
-        .limit(1)
-    )
-    return await session.scalar(query)
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -313,7 +132,7 @@ async def record_decision(
         subject = await subject()
     if subject is not None and subject.alliance_id not in (None, committee.alliance_id):
         raise BadInput("the subject belongs to another alliance", field="subject")
-    if subject is not None and subject.type_name == PLAN_VERSION:
+    if subject is not None and subject.type_name == plans.SUBJECT_TYPE:
         # only the current version of a proposed plan can be put to the vote
         await plans.check_plan_version_decidable(session, principal, subject.object_id)
     decision = Decision(
@@ -456,7 +275,7 @@ async def close_locked(
     decision.vetoed_by_organisation_id = result.vetoed_by
     decision.closed_at = now
     await session.flush()
-    if decision.subject_type == PLAN_VERSION and decision.outcome is DecisionOutcome.APPROVED:
+    if decision.subject_type == plans.SUBJECT_TYPE and decision.outcome is DecisionOutcome.APPROVED:
         # a plan revised since the vote cannot be approved by it: the close is refused and
         # the chair puts the current version to a new vote
         await plans.approve_by_decision(session, principal, decision)

@@ -20,8 +20,8 @@ from db.enums import AllianceStatus, CredentialKind, MembershipRole, Organisatio
 from db.models import Alliance, Organisation, User, utcnow
 from db.session import LockedSession, create_engine, make_sessionmaker, tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.alliances import service as alliances
-from portal.api_tokens.service import issue_token
+from portal import alliances
+from portal.api_tokens import issue_token
 from portal.demo.governance import (
     Cast,
     seed_oncology_governance,

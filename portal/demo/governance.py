@@ -33,13 +33,8 @@ from db.enums import (
 from db.governance import Committee, Meeting, Minutes, Seat
 from db.session import LockedSession, tenant_session
 from db.unit_of_work import Actor, act_as
-from portal.action_items import service as action_items
-from portal.committees import service as committees
-from portal.decisions import service as decisions
-from portal.issues import service as issues
+from portal import action_items, committees, decisions, issues, meetings, minutes
 from portal.jobs import run_due_jobs
-from portal.meetings import service as meetings
-from portal.minutes import service as minutes
 
 Sessions = async_sessionmaker[LockedSession]
 

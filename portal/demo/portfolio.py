@@ -22,10 +22,8 @@ from db.enums import (
 )
 from db.governance import Committee
 from db.portfolio import Contribution, Plan, PlanVersion
-from portal import contributions, plans
-from portal.decisions import service as decisions
+from portal import contributions, decisions, ip_assets, plans
 from portal.demo.governance import Cast, Sessions, acting
-from portal.ip_assets import service as ip_assets
 from portal.kernel.audience import Audience
 
 DAY = dt.timedelta(days=1)

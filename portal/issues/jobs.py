@@ -14,7 +14,8 @@ from auth.principal import Principal
 from db.enums import IssueMoveKind
 from db.governance import Committee, Issue
 from db.session import LockedSession
-from portal.issues.service import move_up, overdue_condition
+from portal.issues.queries import overdue_condition
+from portal.issues.service import move_up
 from portal.kernel.system import Sessions, handle_due_items
 
 DUE_FOR_ESCALATION = text(

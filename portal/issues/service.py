@@ -10,7 +10,7 @@ scheduled job. The steering committee is the last tier: nothing goes above it, a
 overdue issues simply stay overdue. Every move is kept as an ``IssueMove``.
 
 Functions take a session and a principal, check permissions through ``auth.policy`` and
-``portal.governance``, change models and flush; the caller's transaction commits.
+``portal.committees.queries``, change models and flush; the caller's transaction commits.
 """
 
 from __future__ import annotations
@@ -19,123 +19,35 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, and_, case, not_
 
 from auth import policy
 from auth.principal import Principal
 from db.enums import (
-    CommitteeTier,
     IssueMoveKind,
     IssueSeverity,
     IssueStatus,
     Visibility,
 )
-from db.governance import GovernanceRules, Issue, IssueMove, VisibilityGrant
+from db.governance import Issue, IssueMove, VisibilityGrant
 from db.session import LockedSession
 from portal.committees.queries import (
-    check_version,
     get_committee,
     get_rules,
-    require_read,
     require_seat,
     require_write,
 )
+from portal.issues.queries import (
+    get_issue,
+)
+from portal.issues.rules import TEXT_MAX, TITLE_MAX, response_days
 from portal.kernel.audience import current_member_ids
-from portal.kernel.checks import checked_text
+from portal.kernel.checks import check_version, checked_text
 from portal.kernel.errors import BadInput
-from portal.kernel.lookup import get_visible, require_member
+from portal.kernel.lookup import require_member
 
 log = logging.getLogger("portal.issues")
 
-TITLE_MAX = 200
-TEXT_MAX = 20_000
-"""Longest description, note or resolution."""
 _INSUFFICIENT_PRIVILEGE = "42501"
-
-MOVE_ORDER: tuple[ColumnElement[Any], ...] = (
-    IssueMove.moved_at.asc(),
-    case(
-        (IssueMove.kind == IssueMoveKind.RAISED, 0),
-        (IssueMove.kind == IssueMoveKind.RESOLVED, 2),
-        else_=1,
-    ).asc(),
-    IssueMove.id.asc(),
-)
-"""History order: by time; within one moment raised before moved before resolved."""
-
-
-def response_days(rules: GovernanceRules, tier: CommitteeTier) -> int:
-    """Days a committee of ``tier`` has to answer an issue, by the alliance's rules."""
-    return {
-        CommitteeTier.OPERATIONAL: rules.operational_response_days,
-        CommitteeTier.TACTICAL: rules.tactical_response_days,
-        CommitteeTier.STRATEGIC: rules.strategic_response_days,
-    }[tier]
-
-
-def is_overdue(status: IssueStatus, due_at: dt.datetime, now: dt.datetime) -> bool:
-    """Open and past its holding committee's response deadline (strictly: an issue due at
-    ``now`` is not overdue yet)."""
-    return status is IssueStatus.OPEN and due_at < now
-
-
-def overdue_condition(now: dt.datetime) -> ColumnElement[bool]:
-    """``is_overdue`` in SQL."""
-    return and_(Issue.status == IssueStatus.OPEN, Issue.due_at < now)
-
-
-@dataclass(frozen=True, slots=True)
-class IssueFilter:
-    """Which issues of an alliance to list; ``None`` does not narrow."""
-
-    committee_id: uuid.UUID | None = None
-    """Only issues held by this committee."""
-    statuses: Sequence[IssueStatus] | None = None
-    severities: Sequence[IssueSeverity] | None = None
-    overdue: bool | None = None
-    """True: only open issues past their deadline; false: only the others."""
-
-
-def alliance_issues(
-    principal: Principal, alliance_id: uuid.UUID, chosen: IssueFilter, *, now: dt.datetime
-) -> Select[Any]:
-    """The issues of an alliance the principal may see (their audience, the raising
-    organisation, seat holders of the holding committee), narrowed by ``chosen``."""
-    require_read(principal)
-    query = policy.visible_issues(principal).where(Issue.alliance_id == alliance_id)
-    if chosen.committee_id is not None:
-        query = query.where(Issue.holding_committee_id == chosen.committee_id)
-    if chosen.statuses:
-        query = query.where(Issue.status.in_(chosen.statuses))
-    if chosen.severities:
-        query = query.where(Issue.severity.in_(chosen.severities))
-    if chosen.overdue is not None:
-        overdue = overdue_condition(now)
-        query = query.where(overdue if chosen.overdue else not_(overdue))
-    return query
-
-
-async def get_issue(
-    session: LockedSession,
-    principal: Principal,
-    issue_id: uuid.UUID,
-    *,
-    for_update: bool = False,
-    field: str = "issue",
-) -> Issue:
-    """A visible issue, or ``NotFound`` (also when it exists but is hidden from the
-    principal's organisation)."""
-    return await get_visible(
-        session,
-        policy.visible_issues(principal),
-        issue_id,
-        what="issue",
-        field=field,
-        for_update=for_update,
-    )
 
 
 async def raise_issue(

@@ -29,8 +29,9 @@ def check_version(current: int, expected: int, what: str) -> None:
 
 
 def today_of(now: dt.datetime) -> dt.date:
-    """The calendar day of ``now`` in UTC: due dates are compared with it."""
-    return now.astimezone(dt.UTC).date()
+    """The calendar day of ``now`` in UTC: due dates are compared with it. A naive ``now``
+    is taken as UTC already (``astimezone`` would read it as the machine's local time)."""
+    return now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
 
 
 def escape_like(text: str) -> str:

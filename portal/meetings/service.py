@@ -7,7 +7,7 @@ meetings, keeps the agenda and records attendance; the secretary or the chair ma
 meeting held. Every member of the alliance sees its meetings.
 
 Functions take a session and a principal, check permissions through ``auth.policy`` (via
-``portal.governance``), change models and flush; the operation's transaction commits.
+``portal.committees.queries``), change models and flush; the operation's transaction commits.
 Every rule that depends on the clock takes ``now``.
 """
 
@@ -18,17 +18,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select
-
 from auth import policy
 from auth.principal import Principal
 from db.enums import AgendaItemKind, MeetingKind, MeetingStatus
-from db.governance import AgendaItem, Attendance, GovernanceRules, Meeting, Seat
+from db.governance import AgendaItem, Attendance, Meeting, Seat
 from db.session import LockedSession
 from portal.committees import queries as governance
-from portal.kernel.checks import checked_text
+from portal.kernel.checks import check_version, checked_text
 from portal.kernel.errors import BadInput, Conflict, NotFound
-from portal.kernel.lookup import get_visible
+from portal.meetings.queries import get_meeting
+from portal.meetings.rules import aware, check_notice, check_times
 
 TITLE_MAX = 200
 LOCATION_MAX = 500
@@ -46,25 +45,6 @@ class AttendanceEntry:
 
 
 # --- look-ups -------------------------------------------------------------------------
-
-
-async def get_meeting(
-    session: LockedSession,
-    principal: Principal,
-    meeting_id: uuid.UUID,
-    *,
-    field: str = "meeting",
-    for_update: bool = False,
-) -> Meeting:
-    """A meeting in an alliance the principal is active in, or ``NotFound``."""
-    return await get_visible(
-        session,
-        policy.alliance_records(principal, Meeting),
-        meeting_id,
-        what="meeting",
-        field=field,
-        for_update=for_update,
-    )
 
 
 async def _agenda(
@@ -92,38 +72,7 @@ async def _agenda_item_with_meeting(
     return item, meeting
 
 
-# --- rules ----------------------------------------------------------------------------
-
-
-def notice_days(rules: GovernanceRules, kind: MeetingKind) -> int:
-    """The alliance's notice period for a meeting of ``kind``, in days."""
-    if kind is MeetingKind.EXTRAORDINARY:
-        return rules.extraordinary_notice_days
-    return rules.ordinary_notice_days
-
-
-def _aware(value: dt.datetime, field: str) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise BadInput("give the time with its UTC offset", field=field)
-    return value
-
-
-def _check_notice(
-    rules: GovernanceRules, kind: MeetingKind, starts_at: dt.datetime, now: dt.datetime
-) -> None:
-    days = notice_days(rules, kind)
-    earliest = now + dt.timedelta(days=days)
-    if starts_at < earliest:
-        raise BadInput(
-            f"an {kind.value} meeting needs {days} days' notice: it can start at "
-            f"{earliest.astimezone(dt.UTC).isoformat()} at the earliest",
-            field="startsAt",
-        )
-
-
-def _check_times(starts_at: dt.datetime, ends_at: dt.datetime | None) -> None:
-    if ends_at is not None and _aware(ends_at, "endsAt") <= starts_at:
-        raise BadInput("the meeting must end after it starts", field="endsAt")
+# --- states ---------------------------------------------------------------------------
 
 
 def _require_scheduled(meeting: Meeting, doing: str) -> None:
@@ -176,10 +125,10 @@ async def schedule_meeting(
     )
     title = checked_text(title, "title", limit=TITLE_MAX, required=True)
     location = checked_text(location, "location", limit=LOCATION_MAX, required=False)
-    starts_at = _aware(starts_at, "startsAt")
-    _check_times(starts_at, ends_at)
+    starts_at = aware(starts_at, "startsAt")
+    check_times(starts_at, ends_at)
     rules = await governance.get_rules(session, principal, committee.alliance_id)
-    _check_notice(rules, kind, starts_at, now)
+    check_notice(rules, kind, starts_at, now)
     meeting = Meeting(
         id=uuid.uuid4(),
         alliance_id=committee.alliance_id,
@@ -215,16 +164,16 @@ async def reschedule_meeting(
     governance.require_write(principal)
     meeting = await get_meeting(session, principal, meeting_id, for_update=True)
     await _require_secretary(session, principal, meeting, "reschedule meetings")
-    governance.check_version(meeting.version, expected_version, "meeting")
+    check_version(meeting.version, expected_version, "meeting")
     _require_scheduled(meeting, "rescheduled")
-    starts_at = _aware(starts_at, "startsAt")
+    starts_at = aware(starts_at, "startsAt")
     if ends_at is None and meeting.ends_at is not None:
         ends_at = starts_at + (meeting.ends_at - meeting.starts_at)
-    _check_times(starts_at, ends_at)
+    check_times(starts_at, ends_at)
     if location is not None:
         meeting.location = checked_text(location, "location", limit=LOCATION_MAX, required=False)
     rules = await governance.get_rules(session, principal, meeting.alliance_id)
-    _check_notice(rules, meeting.kind, starts_at, now)
+    check_notice(rules, meeting.kind, starts_at, now)
     meeting.starts_at = starts_at
     meeting.ends_at = ends_at
     meeting.agenda_deadline = starts_at - dt.timedelta(days=rules.agenda_deadline_days)
@@ -244,7 +193,7 @@ async def cancel_meeting(
     governance.require_write(principal)
     meeting = await get_meeting(session, principal, meeting_id, for_update=True)
     await _require_secretary(session, principal, meeting, "cancel meetings")
-    governance.check_version(meeting.version, expected_version, "meeting")
+    check_version(meeting.version, expected_version, "meeting")
     _require_scheduled(meeting, "cancelled")
     meeting.status = MeetingStatus.CANCELLED
     meeting.version += 1
@@ -271,7 +220,7 @@ async def mark_meeting_held(
         *policy.OFFICERS,
         action="mark meetings held",
     )
-    governance.check_version(meeting.version, expected_version, "meeting")
+    check_version(meeting.version, expected_version, "meeting")
     _require_scheduled(meeting, "marked held")
     if now < meeting.starts_at:
         raise BadInput(
@@ -463,29 +412,3 @@ async def record_attendance(
         recorded.append(row)
     await session.flush()
     return recorded
-
-
-# --- lists ----------------------------------------------------------------------------
-
-
-def list_query(
-    principal: Principal,
-    alliance_id: uuid.UUID,
-    *,
-    committee_id: uuid.UUID | None = None,
-    statuses: Sequence[MeetingStatus] | None = None,
-    starts_from: dt.datetime | None = None,
-    starts_before: dt.datetime | None = None,
-) -> Select[Meeting]:
-    """The meetings of an alliance the principal sees, narrowed by committee, status and
-    a window of start times (``starts_from`` inclusive, ``starts_before`` exclusive)."""
-    query = policy.alliance_records(principal, Meeting).where(Meeting.alliance_id == alliance_id)
-    if committee_id is not None:
-        query = query.where(Meeting.committee_id == committee_id)
-    if statuses:
-        query = query.where(Meeting.status.in_(statuses))
-    if starts_from is not None:
-        query = query.where(Meeting.starts_at >= _aware(starts_from, "from"))
-    if starts_before is not None:
-        query = query.where(Meeting.starts_at < _aware(starts_before, "to"))
-    return query

@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
@@ -41,44 +40,13 @@ from db.governance import Minutes, MinutesVersion, Signature, VisibilityGrant
 from db.session import LockedSession
 from portal.committees import queries as governance
 from portal.kernel.audience import current_member_ids
+from portal.kernel.checks import check_version
 from portal.kernel.errors import BadInput, Conflict, NotFound
-from portal.kernel.lookup import get_visible
-from portal.meetings.service import get_meeting
+from portal.meetings import get_meeting
+from portal.minutes.queries import get_minutes
+from portal.minutes.rules import REASON_MAX, Audience, check_body
 
 log = logging.getLogger("portal.minutes")
-
-BODY_MAX = 200_000
-REASON_MAX = 5_000
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who may read new minutes: ``visibility`` and, for ``ORGANISATIONS``, the slugs of
-    the member organisations listed."""
-
-    visibility: Visibility = Visibility.COMMITTEE
-    organisation_slugs: tuple[str, ...] = ()
-
-
-def _check_body(body: str) -> str:
-    if not body.strip():
-        raise BadInput("the minutes need a text", field="body")
-    if len(body) > BODY_MAX:
-        raise BadInput(f"the text is limited to {BODY_MAX} characters", field="body")
-    return body
-
-
-async def get_minutes(
-    session: LockedSession,
-    principal: Principal,
-    minutes_id: uuid.UUID,
-    *,
-    field: str = "minutes",
-) -> Minutes:
-    """Minutes the principal may read, or ``NotFound`` (also when they exist out of view)."""
-    return await get_visible(
-        session, policy.visible_minutes(principal), minutes_id, what="minutes", field=field
-    )
 
 
 async def _lock(session: LockedSession, principal: Principal, minutes: Minutes) -> Minutes:
@@ -150,7 +118,7 @@ async def draft_minutes(
     )
     if existing is not None:
         raise Conflict("the meeting already has minutes; edit those", field="meeting")
-    body = _check_body(body)
+    body = check_body(body)
     if audience.visibility is not Visibility.ORGANISATIONS and audience.organisation_slugs:
         raise BadInput("list organisations only with visibility ORGANISATIONS", field="audience")
 
@@ -231,8 +199,8 @@ async def edit_minutes(
         raise BadInput(
             "circulated minutes cannot be edited; an objection reopens them", field="minutes"
         )
-    governance.check_version(minutes.version, expected_version, "minutes")
-    body = _check_body(body)
+    check_version(minutes.version, expected_version, "minutes")
+    body = check_body(body)
     minutes.version += 1
     session.add(
         MinutesVersion(
@@ -270,7 +238,7 @@ async def circulate_minutes(
     minutes = await _lock(session, principal, minutes)
     if minutes.status is not MinutesStatus.DRAFT:
         raise BadInput(f"the minutes are {minutes.status.value}, not a draft", field="minutes")
-    governance.check_version(minutes.version, expected_version, "minutes")
+    check_version(minutes.version, expected_version, "minutes")
     rules = await governance.get_rules(session, principal, minutes.alliance_id)
     minutes.status = MinutesStatus.CIRCULATED
     minutes.circulated_at = now
@@ -306,7 +274,7 @@ async def object_to_minutes(
         )
     if minutes.objection_deadline is None or now >= minutes.objection_deadline:
         raise BadInput("the objection period has ended", field="minutes")
-    governance.check_version(minutes.version, expected_version, "minutes")
+    check_version(minutes.version, expected_version, "minutes")
     reason = reason.strip()
     if not reason:
         raise BadInput("an objection needs a reason", field="reason")
@@ -344,7 +312,7 @@ async def approve_minutes(
             f"the minutes are {minutes.status.value}; only circulated minutes can be approved",
             field="minutes",
         )
-    governance.check_version(minutes.version, expected_version, "minutes")
+    check_version(minutes.version, expected_version, "minutes")
     if len(note) > REASON_MAX:
         raise BadInput(f"the note is limited to {REASON_MAX} characters", field="note")
     minutes.status = MinutesStatus.APPROVED

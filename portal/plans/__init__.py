@@ -36,6 +36,7 @@ decision about a version that is no longer current).
 """
 
 from portal.kernel.audience import Audience
+from portal.kernel.checks import today_of
 from portal.plans.approval import approve_by_decision, check_plan_version_decidable
 from portal.plans.milestones import (
     add_milestone,
@@ -52,7 +53,6 @@ from portal.plans.rules import (
     VersionDiff,
     diff_versions,
     is_overdue,
-    today_of,
     unified_diff,
 )
 from portal.plans.service import (

@@ -15,7 +15,7 @@ from db.enums import (
 from db.governance import Seat, VisibilityGrant
 from db.portfolio import Milestone, Plan
 from db.session import LockedSession
-from portal.committees import queries as governance
+from portal.kernel.checks import check_version
 from portal.kernel.errors import BadInput, Forbidden, NotFound
 from portal.kernel.idempotency import create_once
 from portal.kernel.lookup import get_visible
@@ -184,7 +184,7 @@ async def update_milestone(
     if plan.owner_organisation_id != principal.organisation_id:
         raise Forbidden("only the plan's owner organisation may change its milestones")
     milestone = await _lock_milestone(session, principal, milestone)
-    governance.check_version(milestone.version, expected_version, "milestone")
+    check_version(milestone.version, expected_version, "milestone")
     _check_open_plan(plan)
     title = _check_milestone_title(change.title) if change.title is not None else None
     if change.responsible_organisation_id is not None:
@@ -230,7 +230,7 @@ async def set_milestone_status(
             "only the plan's owner or the responsible organisation may set a milestone's status"
         )
     milestone = await _lock_milestone(session, principal, milestone)
-    governance.check_version(milestone.version, expected_version, "milestone")
+    check_version(milestone.version, expected_version, "milestone")
     _check_open_plan(plan)
     if milestone.status is status:
         raise BadInput(f"the milestone is already {status.value}", field="status")

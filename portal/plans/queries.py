@@ -14,6 +14,7 @@ from auth.scopes import Scope
 from db.enums import MilestoneStatus
 from db.portfolio import Milestone, Plan, PlanVersion
 from db.session import LockedSession
+from portal.kernel.checks import today_of
 from portal.kernel.errors import Forbidden, NotFound
 from portal.kernel.lookup import get_visible
 from portal.plans.rules import (
@@ -21,7 +22,6 @@ from portal.plans.rules import (
     Content,
     VersionDiff,
     diff_versions,
-    today_of,
 )
 
 

@@ -48,11 +48,6 @@ def is_overdue(status: MilestoneStatus, due_on: dt.date, *, today: dt.date) -> b
     return status in OPEN_MILESTONE and due_on < today
 
 
-def today_of(now: dt.datetime) -> dt.date:
-    """The calendar day of ``now`` in UTC: due dates are compared with it."""
-    return now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
-
-
 @dataclass(frozen=True, slots=True)
 class FieldDiff:
     """How one field differs between two versions: ``text`` is a unified diff, empty when

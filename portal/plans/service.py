@@ -14,8 +14,8 @@ from db.enums import (
 )
 from db.portfolio import Milestone, Plan, PlanVersion
 from db.session import LockedSession
-from portal.committees import queries as governance
 from portal.kernel.audience import Audience, resolve_audience
+from portal.kernel.checks import check_version
 from portal.kernel.errors import BadInput
 from portal.kernel.idempotency import create_once
 from portal.kernel.lookup import require_member
@@ -148,7 +148,7 @@ async def revise_plan(
     plan goes back to DRAFT (a proposal or approval was of the previous version), and
     ``approved_version`` stays as it is. A revision that changes nothing is refused."""
     plan = await owned_plan(session, principal, plan_id, action="revise it")
-    governance.check_version(plan.version, expected_version, "plan")
+    check_version(plan.version, expected_version, "plan")
     if plan.status not in REVISABLE:
         raise BadInput(f"a {plan.status.value} plan is no longer revised", field="plan")
     current = await current_version(session, principal, plan)
@@ -184,7 +184,7 @@ async def _transition(
     """Move an owned plan from one of ``allowed_from`` to ``to``; ``before`` checks
     more, once the plan is locked and in the right state."""
     plan = await owned_plan(session, principal, plan_id, action=action)
-    governance.check_version(plan.version, expected_version, "plan")
+    check_version(plan.version, expected_version, "plan")
     if plan.status not in allowed_from:
         names = " or ".join(sorted(status.value for status in allowed_from))
         raise BadInput(

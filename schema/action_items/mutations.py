@@ -12,7 +12,7 @@ import strawberry
 from auth.scopes import Scope
 from db import governance as db
 from db.models import utcnow
-from portal.action_items import service as action_items
+from portal import action_items
 from portal.kernel.errors import BadInput
 from schema.action_items.inputs import (
     CancelActionItemInput,

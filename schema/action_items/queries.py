@@ -11,7 +11,7 @@ import strawberry
 from auth.scopes import Scope
 from db import governance as db
 from db.models import utcnow
-from portal.action_items import service as action_items
+from portal import action_items
 from schema.action_items.enums import ActionItemStatus
 from schema.action_items.types import ActionItem
 from schema.context import Info

@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from auth.scopes import Scope
 from db import governance as db
 from db.models import utcnow
-from portal.action_items import service as action_items
+from portal.kernel.checks import today_of
 from schema.action_items.enums import ActionItemStatus
 from schema.context import Info
 from schema.kernel.nodes import AreaNode, load_required
@@ -68,7 +68,7 @@ class ActionItem(AreaNode):
 
     @strawberry.field(description="Open and due before today (UTC).")
     def overdue(self) -> bool:
-        return self.status is ActionItemStatus.OPEN and self.due_on < action_items.today(utcnow())
+        return self.status is ActionItemStatus.OPEN and self.due_on < today_of(utcnow())
 
     @strawberry.field(description="The member organisation that owns the item.")
     async def owner_organisation(self, info: Info) -> Organisation:

@@ -14,7 +14,7 @@ from auth.principal import Principal
 from auth.scopes import Scope
 from db import models
 from db.session import LockedSession
-from portal.alliances import service as alliances
+from portal import alliances
 from schema.alliances.enums import AllianceStatus, MembershipRole
 from schema.alliances.types import Alliance, Membership
 from schema.context import Info

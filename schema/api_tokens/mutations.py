@@ -8,7 +8,7 @@ import strawberry
 
 from auth.scopes import Scope, parse_scopes
 from db import models
-from portal.api_tokens import service as api_tokens
+from portal import api_tokens
 from portal.kernel.errors import BadInput
 from schema.api_tokens.inputs import CreateApiTokenInput, RevokeApiTokenInput
 from schema.api_tokens.types import ApiToken

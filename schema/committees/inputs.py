@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from portal.committees import service as committees
+from portal import committees
 from schema.committees.enums import CommitteeTier, MajorityRule, SeatRole
 
 LEAD_ADMINS = (

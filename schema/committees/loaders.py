@@ -14,7 +14,7 @@ from db import governance as models
 from db.governance import Committee, Seat
 from db.models import User
 from db.session import LockedSession
-from portal.committees.service import SEAT_ORDER, representatives_of
+from portal.committees import SEAT_ORDER, representatives_of
 from schema.kernel.loading import by_id_loader, grouped_loader
 
 

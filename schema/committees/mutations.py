@@ -10,7 +10,7 @@ import strawberry
 
 from auth.scopes import Scope
 from db import governance as models
-from portal.committees import service as committees
+from portal import committees
 from portal.kernel.errors import BadInput
 from schema.committees.inputs import (
     AssignSeatInput,

@@ -9,7 +9,7 @@ import strawberry
 
 from auth.scopes import Scope
 from db import governance as models
-from portal.committees import service as committees
+from portal import committees
 from portal.kernel.errors import NotFound
 from schema.committees.enums import CommitteeTier
 from schema.committees.types import Committee, GovernanceRules, _known

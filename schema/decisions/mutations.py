@@ -10,7 +10,7 @@ import strawberry
 
 from auth.scopes import Scope
 from db import governance, models
-from portal.decisions import service as decisions
+from portal import decisions
 from portal.kernel.errors import NotFound
 from schema.context import Info
 from schema.decisions.inputs import CastVoteInput, CloseDecisionInput, RecordDecisionInput

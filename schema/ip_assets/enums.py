@@ -8,7 +8,7 @@ from __future__ import annotations
 import strawberry
 
 from db.enums import AccessRequestStatus, IpKind
-from portal.ip_assets.service import AccessDecision, AccessDirection
+from portal.ip_assets import AccessDecision, AccessDirection
 
 strawberry.enum(
     IpKind,

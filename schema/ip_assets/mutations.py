@@ -9,7 +9,7 @@ import strawberry
 from auth.scopes import Scope
 from db import portfolio
 from db.models import utcnow
-from portal.ip_assets import service as ip_assets
+from portal import ip_assets
 from portal.kernel.audience import Audience
 from portal.kernel.errors import BadInput
 from schema.context import Info

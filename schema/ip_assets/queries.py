@@ -9,7 +9,7 @@ import strawberry
 
 from auth.scopes import Scope
 from db import portfolio
-from portal.ip_assets import service as ip_assets
+from portal import ip_assets
 from portal.kernel.errors import NotFound
 from schema.context import Info
 from schema.ip_assets.enums import AccessDirection, AccessRequestStatus, IpKind

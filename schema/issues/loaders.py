@@ -6,7 +6,7 @@ from auth import policy
 from auth.principal import Principal
 from db import governance
 from db.session import LockedSession
-from portal.issues.service import MOVE_ORDER
+from portal.issues import MOVE_ORDER
 from schema.kernel.loading import audience_loader, by_id_loader, grouped_loader
 
 

@@ -9,7 +9,7 @@ import strawberry
 from auth.scopes import Scope
 from db import governance
 from db.models import utcnow
-from portal.issues import service as issues
+from portal import issues
 from schema.context import Info
 from schema.issues.inputs import EscalateIssueInput, RaiseIssueInput, ResolveIssueInput
 from schema.issues.types import Issue

@@ -10,7 +10,7 @@ import strawberry
 from auth.scopes import Scope
 from db import governance
 from db.models import utcnow
-from portal.issues import service as issues
+from portal import issues
 from portal.kernel.errors import NotFound
 from schema.context import Info
 from schema.issues.enums import IssueSeverity, IssueStatus

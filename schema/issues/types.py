@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from auth.scopes import Scope
 from db import governance
 from db.models import utcnow
-from portal.issues import service as issues
+from portal import issues
 from schema.context import Info
 from schema.issues.enums import IssueMoveKind, IssueSeverity, IssueStatus
 from schema.kernel.enums import Visibility

@@ -11,7 +11,7 @@ import strawberry
 from auth.scopes import Scope
 from db import governance as db
 from db.models import utcnow
-from portal.meetings import service as meetings
+from portal import meetings
 from schema.context import Info
 from schema.kernel.errors import UserError, guarded
 from schema.kernel.ids import expect_global_id

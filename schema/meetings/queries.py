@@ -10,7 +10,7 @@ import strawberry
 
 from auth.scopes import Scope
 from db import governance as db
-from portal.meetings import service as meetings
+from portal import meetings
 from schema.context import Info
 from schema.kernel.ids import expect_global_id
 from schema.kernel.pagination import (

@@ -11,7 +11,7 @@ import strawberry
 from auth.scopes import Scope
 from db import governance as db
 from db.models import utcnow
-from portal.minutes import service as domain
+from portal import minutes as domain
 from schema.context import Info
 from schema.kernel.errors import INPUT_DESCRIPTION, UserError, guarded
 from schema.kernel.ids import expect_global_id
