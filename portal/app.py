@@ -30,7 +30,9 @@ from db.models import ApiToken, utcnow
 from db.request_context import request_id
 from db.session import LockedSession, make_sessionmaker, tenant_session
 from db.unit_of_work import Actor, act_as
+from portal.http_limits import LimitRequests, RequestLimits
 from portal.jobs import run_forever
+from portal.logs import AccessLog
 from portal.settings import Settings
 from schema import build_schema
 from schema.context import Context
@@ -100,7 +102,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await send({"type": "websocket.close", "code": 4403})
             return
         request = Request(scope, receive)
-        response = await self.handle(request)
+        try:
+            response = await self.handle(request)
+        except Exception:
+            # e.g. the database went away mid-request: a coded error, never a traceback
+            log.exception("request failed outside GraphQL execution")
+            response = _error(500, "INTERNAL", "Internal server error.")
         await response(scope, receive, send)
 
     def _wants_ide(self, request: Request) -> bool:
@@ -234,7 +241,17 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        LimitRequests,
+        limits=RequestLimits(
+            body_bytes=settings.max_body_bytes,
+            body_seconds=settings.body_read_timeout,
+            url_bytes=settings.max_url_bytes,
+            header_bytes=settings.max_header_bytes,
+        ),
+    )
+    app.add_middleware(AccessLog)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line and refusal has an id
     return app
 
 

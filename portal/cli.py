@@ -62,6 +62,8 @@ def serve(
         host=host,
         port=port,
         log_config=None,
+        # uvicorn's access log writes the query string; portal.logs.AccessLog writes paths
+        access_log=False,
         proxy_headers=True,
     )
     server = uvicorn.Server(config)

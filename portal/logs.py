@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from db.request_context import request_id
+
+access = logging.getLogger("portal.access")
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,6 +29,39 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class AccessLog:
+    """ASGI middleware writing one line per HTTP request: method, path, status and
+    duration. The path only: a query string can carry what must never reach a log (a
+    credential someone put in the URL, a document's variables)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            access.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 def configure_logging(level: str) -> None:

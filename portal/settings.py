@@ -42,6 +42,41 @@ class Settings(BaseSettings):
         description="Seconds between runs of the scheduled governance jobs; 0 disables them.",
     )
 
+    # Limits, in the order a request meets them. The defaults sit far above what a partner
+    # frontend sends (its largest page is a few hundred tokens, depth 6, a handful of
+    # aliases) and far below what makes a request expensive.
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest request body; larger: HTTP 413."
+    )
+    body_read_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send the whole body; slower: HTTP 408.",
+    )
+    max_url_bytes: int = Field(
+        default=16 * 1024, ge=256, description="Longest path and query string; longer: HTTP 414."
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Largest total of header lines; larger: HTTP 431."
+    )
+    max_document_characters: int = Field(
+        default=20_000, ge=100, description="Longest GraphQL document, in characters."
+    )
+    max_tokens: int = Field(
+        default=1_000, ge=10, description="Most lexical tokens in a GraphQL document."
+    )
+    max_depth: int = Field(
+        default=8, ge=1, description="Deepest selection, counted through fragments."
+    )
+    max_aliases: int = Field(default=15, ge=0, description="Most aliases in a document.")
+    max_directives: int = Field(default=10, ge=0, description="Most directives in a document.")
+    max_repeated_fields: int = Field(
+        default=10,
+        ge=1,
+        description="Most times one response name may be selected in one selection set "
+        "(fragments expanded).",
+    )
+
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:
         if self.environment is Environment.PROD:

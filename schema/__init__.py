@@ -10,13 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from portal.settings import Settings
@@ -37,7 +31,8 @@ from schema.ip_assets import mutations as ip_assets_mutations
 from schema.ip_assets import queries as ip_assets_queries
 from schema.issues import mutations as issues_mutations
 from schema.issues import queries as issues_queries
-from schema.kernel.extensions import ErrorCodes, MaskUnexpectedErrors
+from schema.kernel.extensions import PortalSchema, RollbackOnErrors
+from schema.kernel.limits import DocumentLimits, document_limits
 from schema.meetings import mutations as meetings_mutations
 from schema.meetings import queries as meetings_queries
 from schema.minutes import mutations as minutes_mutations
@@ -45,9 +40,6 @@ from schema.minutes import queries as minutes_queries
 from schema.plans import mutations as plans_mutations
 from schema.plans import queries as plans_queries
 from schema.registry import NODE_TYPES
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
 
 
 @strawberry.type(description="Everything you can read: start from viewer, alliances or node.")
@@ -89,18 +81,26 @@ class Mutation(
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with its extensions: caches, limits, error codes and masking."""
+    """The schema with its extensions: the document limits (which also validate, with
+    their own cache), the parser cache, and the rollback of failed operations; its errors
+    are settled by ``PortalSchema``. Every extension is a class or a factory, built here
+    once: strawberry instantiates it per operation."""
+    limits = DocumentLimits(
+        characters=settings.max_document_characters,
+        tokens=settings.max_tokens,
+        depth=settings.max_depth,
+        aliases=settings.max_aliases,
+        directives=settings.max_directives,
+        repeated_fields=settings.max_repeated_fields,
+    )
     extensions: list[object] = [
-        ErrorCodes,
-        MaskUnexpectedErrors,
+        RollbackOnErrors,
+        document_limits(limits),  # before the parser cache: it bounds what is parsed
         partial(ParserCache, maxsize=1024),
-        partial(ValidationCache, maxsize=1024),
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return PortalSchema(
         query=Query,
         mutation=Mutation,
         types=list(NODE_TYPES.values()),

@@ -10,9 +10,11 @@ does in production.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -20,10 +22,12 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from db.migrate import upgrade
 from db.models import Base
 from db.session import create_engine, make_sessionmaker, to_async_url
 from portal.app import create_app
+from portal.logs import JsonFormatter
 from portal.settings import Settings
 from tests.builders import World
 
@@ -82,6 +86,42 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
         await driver.execute(EMPTY_TABLES)
+
+
+TOKEN_SHAPED = re.compile(rf"{TOKEN_PREFIX}[0-9A-Za-z]{{{TOKEN_LENGTH - len(TOKEN_PREFIX)}}}")
+"""What an API token looks like: none may appear in any log line, in any test."""
+
+
+CLIENT_LOGGERS = ("httpx", "httpcore")
+"""The tests' own HTTP client logs the URLs it requests: not the portal's logs."""
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith(CLIENT_LOGGERS):
+            self.lines.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def _no_credential_reaches_a_log() -> Iterator[None]:
+    """Every log line a test causes (access log included, exceptions formatted) is read
+    for anything shaped like a token."""
+    root = logging.getLogger()
+    lines, level = _Lines(), root.level
+    root.addHandler(lines)
+    root.setLevel(min(level, logging.INFO))
+    try:
+        yield
+    finally:
+        root.removeHandler(lines)
+        root.setLevel(level)
+    leaked = [line for line in lines.lines if TOKEN_SHAPED.search(line)]
+    assert leaked == [], leaked
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_serve_with_embedded_postgres_answers_over_http(data_dir: Path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")} | {
         "PORTAL_DATA_DIR": str(data_dir),
-        "PORTAL_LOG_LEVEL": "WARNING",
+        "PORTAL_LOG_LEVEL": "INFO",
     }
     demo = subprocess.run(
         [*PORTAL, "demo", "--json"],
@@ -72,6 +72,11 @@ def test_serve_with_embedded_postgres_answers_over_http(data_dir: Path) -> None:
         finally:
             server.terminate()
             server.wait(timeout=20)
+    written = log.read_text()
+    assert "POST /graphql 200" in written  # the access log is on
+    assert "GET /graphql 400" in written  # and saw the credential sent in the URL
+    for sent in tokens:
+        assert sent["token"] not in written
 
 
 def _query_running_server(
@@ -99,3 +104,6 @@ def _query_running_server(
     ).json()
     assert answer["data"]["viewer"]["organisation"]["slug"] == "helix-pharma"
     assert len(answer["data"]["alliances"]["edges"]) == 2
+    # a credential in the URL is refused, and must not reach the log either
+    refused = httpx.get(f"{base}/graphql", params={"query": "{ __typename }", "t": helix})
+    assert refused.status_code == 400

@@ -1,0 +1,331 @@
+"""The limits a request meets, each tried just under and just over, through the ASGI app:
+HTTP first (URL, headers, body size and deadline), then the document (characters, tokens,
+depth, aliases, directives, repeated fields), and what errors may say."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Message
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from portal.app import create_app
+from portal.settings import Settings
+from schema.kernel import limits as document_limits
+from tests.builders import World, gid
+
+DEFAULTS = Settings()
+
+
+@pytest.fixture
+async def token(world: World) -> str:
+    return await world.token(await world.organisation("helix"))
+
+
+async def post(
+    client: httpx.AsyncClient, token: str, query: str, **variables: Any
+) -> httpx.Response:
+    return await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return [error["extensions"]["code"] for error in response.json().get("errors", [])]
+
+
+def too_complex(response: httpx.Response, measure: str) -> bool:
+    errors = response.json().get("errors", [])
+    return [e["extensions"].get("limit", {}).get("measure") for e in errors] == [measure]
+
+
+# --- the document -------------------------------------------------------------------------
+
+
+def nested(depth: int) -> str:
+    """A valid document whose deepest field is at ``depth`` (root fields at 0)."""
+    inner = "name"
+    for _ in range(depth - 4):
+        inner = f"ofType {{ {inner} }}"
+    return f"{{ __schema {{ types {{ fields {{ type {{ {inner} }} }} }} }} }}"
+
+
+def aliased(count: int) -> str:
+    return "{ " + " ".join(f"a{i}: __typename" for i in range(count)) + " }"
+
+
+def directed(count: int) -> str:
+    return "{ " + " ".join(f"d{i}: __typename @skip(if: false)" for i in range(count)) + " }"
+
+
+def repeated(count: int) -> str:
+    return "{ " + " ".join("__typename" for _ in range(count)) + " }"
+
+
+def tokens(count: int) -> str:
+    """``{ __typename }`` (3 tokens) after variable definitions of 4 tokens each, plus the
+    operation's ``query Q ( )`` (4 tokens)."""
+    variables = (count - 7) // 4
+    assert 7 + 4 * variables == count
+    definitions = " ".join(f"$v{i}: Int" for i in range(variables))
+    return f"query Q({definitions}) {{ __typename }}"
+
+
+@pytest.mark.parametrize(
+    ("measure", "build", "limit"),
+    [
+        ("depth", nested, DEFAULTS.max_depth),
+        ("aliases", aliased, DEFAULTS.max_aliases),
+        ("directives", directed, DEFAULTS.max_directives),
+        ("repeated fields", repeated, DEFAULTS.max_repeated_fields),
+    ],
+)
+async def test_a_document_at_its_limit_runs_and_one_over_is_refused_before_validation(
+    client: httpx.AsyncClient,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    measure: str,
+    build: Any,
+    limit: int,
+) -> None:
+    at_limit = await post(client, token, build(limit))
+    assert at_limit.status_code == 200
+    assert "errors" not in at_limit.json(), at_limit.json()
+
+    validated: list[object] = []
+
+    def spy(*args: Any) -> Any:
+        validated.append(args)
+        return validate_document(*args)
+
+    monkeypatch.setattr(document_limits, "validate_document", spy)
+    over = await post(client, token, build(limit + 1))
+    assert codes(over) == ["QUERY_TOO_COMPLEX"]
+    assert too_complex(over, measure)
+    assert over.json()["errors"][0]["extensions"]["limit"] == {
+        "measure": measure,
+        "max": limit,
+        "found": limit + 1,
+    }
+    assert "data" not in over.json() or over.json()["data"] is None
+    assert validated == []  # no validation rule saw the refused document
+
+
+async def test_tokens_are_counted_before_parsing(client: httpx.AsyncClient, token: str) -> None:
+    limit = DEFAULTS.max_tokens
+    under = limit - (limit - 7) % 4
+    at_limit = await post(client, token, tokens(under))
+    # the variables are unused (a validation error), but the document was not too long
+    assert "QUERY_TOO_COMPLEX" not in codes(at_limit)
+    assert codes(at_limit)
+    over = await post(client, token, tokens(under + 4))
+    assert codes(over) == ["QUERY_TOO_COMPLEX"]
+    assert over.json()["errors"][0]["extensions"]["limit"] == {
+        "measure": "tokens",
+        "max": limit,
+        "found": limit + 1,
+    }
+
+
+async def test_characters_are_counted_before_parsing(client: httpx.AsyncClient, token: str) -> None:
+    limit = DEFAULTS.max_document_characters
+    base = "{ __typename } #"
+    at_limit = await post(client, token, base + "x" * (limit - len(base)))
+    assert at_limit.json() == {"data": {"__typename": "Query"}}
+    over = await post(client, token, base + "x" * (limit - len(base) + 1))
+    assert codes(over) == ["QUERY_TOO_COMPLEX"]
+    assert too_complex(over, "characters")
+
+
+async def test_a_fragment_bomb_is_measured_once_per_fragment_and_refused(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    # each fragment selects the next twice: 2**20 __typename fields once expanded
+    fragments = [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(20)]
+    document = "{ ...F0 } " + " ".join(fragments) + " fragment F20 on Query { __typename }"
+    response = await post(client, token, document)
+    assert codes(response) == ["QUERY_TOO_COMPLEX"]
+    assert response.json()["errors"][0]["extensions"]["limit"]["found"] == 2**20
+
+
+async def test_cyclic_and_unknown_fragments_get_validation_errors_not_internal_ones(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    unknown = await post(client, token, "{ ...Missing }")
+    assert codes(unknown) == ["BAD_USER_INPUT"]
+    assert unknown.json()["errors"][0]["message"] == "Unknown fragment 'Missing'."
+    cyclic = await post(
+        client,
+        token,
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+    )
+    assert codes(cyclic) == ["BAD_USER_INPUT"]
+    assert "within itself" in cyclic.json()["errors"][0]["message"]
+
+
+async def test_a_document_within_the_limits_is_measured_once(
+    client: httpx.AsyncClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[object] = []
+    real_measure = document_limits.measure
+
+    def spy(*args: Any) -> Any:
+        measured.append(args)
+        return real_measure(*args)
+
+    monkeypatch.setattr(document_limits, "measure", spy)
+    document = "{ viewer { scopes } __typename }"
+    for _ in range(3):
+        response = await post(client, token, document)
+        assert "errors" not in response.json()
+    assert len(measured) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        ("{ viewr { scopes } }", {}),  # a field
+        ("{ viewer { scopes(firts: 1) } }", {}),  # an argument
+        ("query($s: Scop) { viewer { scopes } }", {}),  # a type
+        ("{ ... on Quer { __typename } }", {}),  # a type in a fragment
+        (
+            "query($v: Visibility!) { __typename }",
+            {"v": "ALLIANC"},  # an enum value in variables
+        ),
+    ],
+)
+async def test_no_error_suggests_a_name(
+    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
+) -> None:
+    response = await post(client, token, document, **variables)
+    errors = response.json()["errors"]
+    assert errors
+    for error in errors:
+        assert "Did you mean" not in error["message"], error
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_extensions_are_registered_as_classes_built_once() -> None:
+    from schema import build_schema
+
+    schema = build_schema(DEFAULTS)
+    for extension in schema.extensions:
+        assert isinstance(extension, type) or callable(extension)
+        assert not isinstance(extension, SchemaExtension)
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+async def test_a_body_at_the_cap_is_read_and_one_byte_over_is_413(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    cap = DEFAULTS.max_body_bytes
+    head = json.dumps({"query": "{ __typename }", "variables": {"pad": ""}})
+    padding = cap - len(head)
+    body = json.dumps({"query": "{ __typename }", "variables": {"pad": "x" * padding}})
+    assert len(body) == cap
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    at_cap = await client.post("/graphql", content=body, headers=headers)
+    assert at_cap.json() == {"data": {"__typename": "Query"}}
+    over = await client.post("/graphql", content=body + " ", headers=headers)
+    assert over.status_code == 413
+    assert codes(over) == ["REQUEST_TOO_LARGE"]
+
+
+async def test_url_and_header_sizes_are_bounded(client: httpx.AsyncClient, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    long_query = "{ __typename }" + " " * DEFAULTS.max_url_bytes
+    response = await client.get("/graphql", params={"query": long_query}, headers=auth)
+    assert response.status_code == 414
+    assert codes(response) == ["REQUEST_TOO_LARGE"]
+    headers = {**auth, "X-Padding": "x" * DEFAULTS.max_header_bytes}
+    response = await client.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+    assert response.status_code == 431
+    assert codes(response) == ["REQUEST_TOO_LARGE"]
+
+
+async def _call(app: Any, scope: dict[str, Any], chunks: AsyncIterator[bytes]) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        try:
+            chunk = await anext(chunks)
+        except StopAsyncIteration:
+            await asyncio.Event().wait()  # the client keeps the connection open
+            raise AssertionError("unreachable") from None
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_a_slow_body_times_out_without_taking_a_database_connection(
+    engine: AsyncEngine, world: World, token: str
+) -> None:
+    settings = Settings(
+        token_secret=world.secret,  # type: ignore[arg-type]
+        database_url="unused://",
+        body_read_timeout=0.3,
+    )
+    app = create_app(settings, engine)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+        ],
+        "scheme": "http",
+        "server": ("portal.test", 80),
+        "client": ("127.0.0.1", 5000),
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    checked_out: list[int] = []
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for part in (b'{"query": ', b'"{ __typename }"'):
+            checked_out.append(engine.pool.checkedout())  # type: ignore[attr-defined]
+            yield part
+            await asyncio.sleep(0.1)
+        checked_out.append(engine.pool.checkedout())  # type: ignore[attr-defined]
+
+    uploads = [_call(app, dict(scope), trickle()) for _ in range(3)]
+    answers = await asyncio.gather(*uploads)
+    for sent in answers:
+        assert sent[0]["status"] == 408
+        assert json.loads(sent[1]["body"])["errors"][0]["extensions"]["code"] == ("REQUEST_TIMEOUT")
+    assert set(checked_out) == {0}
+
+
+async def test_the_deepest_pages_of_a_partner_frontend_are_within_the_limits(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    helix, basel = await world.organisation("helix"), await world.organisation("basel")
+    alliance = gid("Alliance", await world.alliance(helix, basel))
+    token = await world.token(helix)
+    pages = [
+        """query($a: ID!) { plans(alliance: $a, first: 20) { edges { node {
+             title contributions { kind description organisation { name } } } } } }""",
+        """query($a: ID!) { committees(alliance: $a) { edges { node { name meetings {
+             title minutes { status signatures { meaning organisation { name } } } } } } } }""",
+    ]
+    for page in pages:
+        response = await post(client, token, page, a=alliance)
+        assert "errors" not in response.json(), response.json()
