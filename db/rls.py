@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from alembic import op
 
-from db.session import APP_ROLE, ORGANISATION_SETTING
+from db.session import APP_ROLE, JOB_ROLE, ORGANISATION_SETTING, SERVER_ROLE
 
 DEFINER_ROLE = "portal_rls"
 
@@ -62,6 +62,64 @@ def create_roles() -> None:
           END IF;
         END $$
         """
+    )
+
+
+def create_server_role() -> None:
+    """Create the server's login role (cluster-wide, so idempotently): it may switch into
+    the application role and do nothing else. ``NOINHERIT`` keeps the application role's
+    privileges out of reach until a transaction switches into it; a password, if the
+    server logs in over TCP, is the operator's to set (``PORTAL_SERVER_ROLE_PASSWORD``)."""
+    _execute(
+        f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SERVER_ROLE}') THEN
+            CREATE ROLE {SERVER_ROLE} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS
+              NOCREATEDB NOCREATEROLE;
+          END IF;
+        END $$
+        """,
+        f"""
+        DO $$ BEGIN
+          IF (SELECT rolsuper OR rolbypassrls OR rolinherit OR rolcreaterole OR rolcreatedb
+              FROM pg_roles WHERE rolname = '{SERVER_ROLE}') THEN
+            ALTER ROLE {SERVER_ROLE} NOSUPERUSER NOBYPASSRLS NOINHERIT NOCREATEDB NOCREATEROLE;
+          END IF;
+        END $$
+        """,
+        f"GRANT {APP_ROLE} TO {SERVER_ROLE}",
+    )
+
+
+def create_job_role() -> None:
+    """Create the jobs' role (cluster-wide, idempotently): no login, no privilege but
+    executing the functions that list due items; the server (and the migrating role, when
+    it is no superuser) may switch into it."""
+    _execute(
+        f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{JOB_ROLE}') THEN
+            CREATE ROLE {JOB_ROLE} NOLOGIN NOINHERIT;
+          END IF;
+        END $$
+        """,
+        f"GRANT {JOB_ROLE} TO {SERVER_ROLE}",
+        f"""
+        DO $$ BEGIN
+          IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+            EXECUTE format('GRANT {JOB_ROLE} TO %I', current_user);
+          END IF;
+        END $$
+        """,
+    )
+
+
+def make_job_function(signature: str) -> None:
+    """Let only the jobs' role call the definer function ``signature`` (it lists rows of
+    every tenant, ids only)."""
+    _execute(
+        f"REVOKE EXECUTE ON FUNCTION public.{signature} FROM {APP_ROLE}",
+        f"GRANT EXECUTE ON FUNCTION public.{signature} TO {JOB_ROLE}",
     )
 
 

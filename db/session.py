@@ -27,6 +27,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 APP_ROLE = "portal_app"
 """The role every tenant transaction runs as: not superuser, not owner, no BYPASSRLS."""
+SERVER_ROLE = "portal_server"
+"""The role the server logs in as: a member of ``APP_ROLE`` that inherits nothing and has
+no privilege of its own, so ``RESET ROLE`` leaves a connection with nothing to fall back
+to. Operator commands (migrations, demo, tokens) log in as the schema's owner instead."""
+JOB_ROLE = "portal_jobs"
+"""The role in which scheduled jobs list what is due across tenants (ids only): the only
+role that may call those definer functions, so no request can."""
 ORGANISATION_SETTING = "portal.organisation_id"
 
 
@@ -35,6 +42,7 @@ class TenantContext:
     """The organisation a transaction acts for; ``None`` acts for nobody and sees nothing."""
 
     organisation_id: uuid.UUID | None
+    role: str = APP_ROLE
 
 
 def to_async_url(url: str) -> str:
@@ -118,7 +126,7 @@ def _apply_tenant_context(
     connection.execute(
         text("SELECT set_config('role', :role, true), set_config(:setting, :org, true)"),
         {
-            "role": APP_ROLE,
+            "role": tenant.role,
             "setting": ORGANISATION_SETTING,
             "org": str(tenant.organisation_id or ""),
         },
@@ -132,6 +140,15 @@ async def tenant_session(
     """A session whose every transaction acts for ``organisation_id`` under RLS."""
     async with sessions() as session:
         session.info["tenant"] = TenantContext(organisation_id)
+        yield session
+
+
+@asynccontextmanager
+async def job_session(sessions: async_sessionmaker[LockedSession]) -> AsyncIterator[LockedSession]:
+    """A session in the jobs' role, acting for no organisation: it may list what is due
+    across tenants through the jobs' definer functions, and read nothing else."""
+    async with sessions() as session:
+        session.info["tenant"] = TenantContext(None, role=JOB_ROLE)
         yield session
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -249,6 +250,16 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
             url_bytes=settings.max_url_bytes,
             header_bytes=settings.max_header_bytes,
         ),
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+        # bearer tokens, never cookies: a browser must not send credentials by itself
+        allow_credentials=False,
+        max_age=600,
     )
     app.add_middleware(AccessLog)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line and refusal has an id

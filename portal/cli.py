@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.scopes import ALL_SCOPES, parse_scopes
 from db.models import ApiToken, Organisation, utcnow
-from db.session import create_engine, make_sessionmaker
+from db.session import SERVER_ROLE, create_engine, make_sessionmaker
 from db.unit_of_work import Actor, act_as
 from portal.api_tokens import issue_token
-from portal.database import database_url, migrate
-from portal.settings import get_settings
+from portal.database import databases, login_problems, migrate, operator_url
+from portal.settings import Settings, get_settings
+
+log = logging.getLogger("portal.cli")
 
 app = typer.Typer(
     help="Alliance Portal: the shared backend of research alliances.",
@@ -52,13 +55,14 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    url, embedded = database_url(settings)
-    if embedded or settings.is_dev:
-        migrate(url)
+    found = databases(settings)
+    if found.embedded or settings.is_dev:
+        migrate(found.operator, server_password=_server_password(settings))
+    _check_login(found.server, refuse=not settings.is_dev)
     host = host or settings.host
     port = settings.port if port is None else port
     config = uvicorn.Config(
-        create_app(settings, create_engine(url, pool_size=settings.db_pool_size)),
+        create_app(settings, create_engine(found.server, pool_size=settings.db_pool_size)),
         host=host,
         port=port,
         log_config=None,
@@ -68,17 +72,50 @@ def serve(
     )
     server = uvicorn.Server(config)
     where = (
-        "embedded PostgreSQL in " + str(settings.data_dir) if embedded else "PORTAL_DATABASE_URL"
+        "embedded PostgreSQL in " + str(settings.data_dir)
+        if found.embedded
+        else "PORTAL_DATABASE_URL"
     )
     typer.echo(f"Alliance Portal on http://{host}:{port}/graphql (database: {where})", err=True)
     server.run()
 
 
+def _server_password(settings: Settings) -> str | None:
+    secret = settings.server_role_password
+    return secret.get_secret_value() if secret is not None else None
+
+
+def _check_login(url: str, *, refuse: bool) -> None:
+    """The server's login must be able to become the application role and nothing else;
+    in production anything more stops the server, in development it is a warning."""
+
+    async def check() -> list[str]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            return await login_problems(engine)
+        finally:
+            await engine.dispose()
+
+    problems = asyncio.run(check())
+    if not problems:
+        return
+    message = (
+        "the server's database login can do more than become the application role: "
+        + "; ".join(problems)
+        + f". Log in as {SERVER_ROLE} (see README, 'Database roles')."
+    )
+    if refuse:
+        typer.echo(message, err=True)
+        raise typer.Exit(1)
+    log.warning("%s", message)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all migrations to the configured (or embedded) database."""
-    url, _ = database_url(get_settings())
-    migrate(url)
+    """Apply all migrations to the configured (or embedded) database, as the operator; with
+    PORTAL_SERVER_ROLE_PASSWORD, also set the password of the server's login role."""
+    settings = get_settings()
+    migrate(operator_url(settings), server_password=_server_password(settings))
     typer.echo("database is up to date", err=True)
 
 
@@ -90,8 +127,8 @@ def demo(
     from portal.demo import seed_demo
 
     settings = get_settings()
-    url, _ = database_url(settings)
-    migrate(url)
+    url = operator_url(settings)
+    migrate(url, server_password=_server_password(settings))
     tokens = asyncio.run(seed_demo(url, settings.token_secret.get_secret_value()))
     if as_json:
         typer.echo(json.dumps([{"organisation": slug, "token": token} for slug, token in tokens]))
@@ -122,7 +159,7 @@ def token_create(
 ) -> None:
     """Create a token for an organisation; prints the secret once."""
     settings = get_settings()
-    url, _ = database_url(settings)
+    url = operator_url(settings)
     try:
         scopes = parse_scopes(scope) if scope else ALL_SCOPES
     except ValueError as error:
@@ -155,7 +192,7 @@ def token_list(
     organisation: Annotated[str, typer.Option(help="The organisation's slug.")],
 ) -> None:
     """List an organisation's tokens (never their secrets)."""
-    url, _ = database_url(get_settings())
+    url = operator_url(get_settings())
 
     async def rows() -> list[ApiToken]:
         engine = create_engine(url, pool_size=1)
@@ -191,7 +228,7 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")
         token_uuid = uuid.UUID(token_id)
     except ValueError:
         raise typer.BadParameter("not a token id (see `portal token list`)") from None
-    url, _ = database_url(get_settings())
+    url = operator_url(get_settings())
 
     async def revoke() -> bool:
         engine = create_engine(url, pool_size=1)
@@ -219,7 +256,7 @@ def audit_verify() -> None:
     naming the first entry that does not follow from its predecessor."""
     from portal.audit import verify_audit_trail
 
-    url, _ = database_url(get_settings())
+    url = operator_url(get_settings())
 
     async def verify() -> list[Any]:
         engine = create_engine(url, pool_size=1)

@@ -25,7 +25,17 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEV
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL (postgresql+asyncpg://...). Unset: embedded PostgreSQL.",
+        description="The server's connection (postgresql+asyncpg://portal_server:...@host/db)."
+        " Unset: embedded PostgreSQL.",
+    )
+    operator_database_url: str | None = Field(
+        default=None,
+        description="The connection of migrations and operator commands (demo, token, org,"
+        " audit): the schema's owner. Unset: PORTAL_DATABASE_URL.",
+    )
+    server_role_password: SecretStr | None = Field(
+        default=None,
+        description="Password `portal db upgrade` gives the portal_server login role.",
     )
     data_dir: Path = Path(".portal")
     host: str = "127.0.0.1"
@@ -40,6 +50,12 @@ class Settings(BaseSettings):
         default=60.0,
         ge=0,
         description="Seconds between runs of the scheduled governance jobs; 0 disables them.",
+    )
+
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins of partner frontends allowed to call the API from a browser, "
+        'as a JSON list (["https://portal.example.org"]). Empty: none.',
     )
 
     # Limits, in the order a request meets them. The defaults sit far above what a partner

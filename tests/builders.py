@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 from sqlalchemy import delete, event, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES, Scope
@@ -288,18 +289,19 @@ def top_level_codes(body: dict[str, Any]) -> list[str]:
 
 
 @contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs inside the block, in order."""
+def counting() -> Iterator[list[str]]:
+    """The SQL statements any engine runs inside the block, in order: the app's (logged in
+    as ``portal_server``) and the operator's alike."""
     statements: list[str] = []
 
     def record(*args: object) -> None:
         statements.append(str(args[2]))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 __all__ = [

@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from db.migrate import upgrade
 from db.models import Base
-from db.session import create_engine, make_sessionmaker, to_async_url
+from db.session import SERVER_ROLE, create_engine, make_sessionmaker, to_async_url
 from portal.app import create_app
+from portal.database import as_role
 from portal.logs import JsonFormatter
 from portal.settings import Settings
 from tests.builders import World
@@ -78,10 +79,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(autouse=True)
 async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    uses_database = bool({"engine", "server_engine"} & set(request.fixturenames))
+    engine: AsyncEngine | None = request.getfixturevalue("engine") if uses_database else None
     yield
-    if "engine" not in request.fixturenames:
+    if engine is None:
         return
-    engine: AsyncEngine = request.getfixturevalue("engine")
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
@@ -129,9 +131,20 @@ def settings() -> Settings:
     return Settings(token_secret=TEST_SECRET, database_url="unused://")  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+async def server_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The engine the app runs on, logged in as ``portal_server`` as in production: the
+    tests' own ``engine`` is the operator's (it sets up worlds and reads past RLS)."""
+    engine = create_engine(as_role(database_url, SERVER_ROLE), pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
-async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine)
+async def client(
+    settings: Settings, server_engine: AsyncEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, server_engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
         yield client

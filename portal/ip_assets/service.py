@@ -162,9 +162,19 @@ async def register_ip_asset(
         )
         session.add(asset)
         await session.flush()  # the asset exists before what refers to it
+        # the registering organisation's row first: only an owner may name other owners
+        # (row-level security checks it), and that makes the principal's organisation one
+        session.add(
+            IpAssetOwner(
+                alliance_id=alliance_id,
+                ip_asset_id=asset.id,
+                organisation_id=principal.organisation_id,
+            )
+        )
+        await session.flush()
         session.add_all(
             IpAssetOwner(alliance_id=alliance_id, ip_asset_id=asset.id, organisation_id=org)
-            for org in sorted(owners)
+            for org in sorted(owners - {principal.organisation_id})
         )
         session.add_all(resolved.grants(alliance_id, asset.id))
         await session.flush()

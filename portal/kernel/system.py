@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES
 from db.enums import CredentialKind
-from db.session import LockedSession, tenant_session
+from db.session import LockedSession, job_session, tenant_session
 from db.unit_of_work import Actor, act_as
 from portal.kernel.errors import DomainError
 
@@ -53,11 +53,12 @@ Handle = Callable[[LockedSession, Principal, uuid.UUID], Awaitable[bool]]
 async def handle_due_items(
     sessions: Sessions, due: TextClause, now: dt.datetime, *, what: str, handle: Handle
 ) -> int:
-    """The shape of every job: list what is due at ``now`` (acting for nobody: the SQL
-    function that lists due items runs with its owner's rights and returns ids only), then
+    """The shape of every job: list what is due at ``now`` (in the jobs' role, acting for
+    nobody: the SQL function that lists due items runs with its owner's rights, returns ids
+    only, and no request may call it), then
     handle each item in its own transaction for the organisation the list names, so one
     failing item never holds up the rest. Returns how many items were handled."""
-    async with tenant_session(sessions, None) as session, session.begin():
+    async with job_session(sessions) as session, session.begin():
         items: list[Any] = list((await session.execute(due, {"at": now})).all())
     handled = 0
     for item_id, alliance_id, organisation_id in items:

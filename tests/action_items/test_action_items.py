@@ -547,10 +547,10 @@ async def test_action_items_with_their_meetings_in_constant_statements(
 
     await seed(1, 1)
     await gql(board.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(board.client, token, DEEP, {"alliance": board.alliance})
     await seed(5, 5)
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(board.client, token, DEEP, {"alliance": board.alliance})
 
     assert "errors" not in second, second

@@ -1090,7 +1090,7 @@ async def test_committees_seats_organisations_and_representatives_in_constant_st
     token = await cast.token("essen")
     variables = {"alliance": cast.alliance}
     await gql(cast.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(cast.client, token, DEEP, variables)
 
     members = [cast.orgs[s] for s in ("basel", "cairo", "delta", "essen", "fjord")]
@@ -1101,7 +1101,7 @@ async def test_committees_seats_organisations_and_representatives_in_constant_st
         for org in members:
             seat = await cast.world.seat(committee, org)
             await name_representatives(cast.world, seat, org.admin, org.users[UserRole.MEMBER])
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(cast.client, token, DEEP, variables)
 
     assert "errors" not in second, second

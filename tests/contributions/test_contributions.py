@@ -1252,7 +1252,7 @@ async def test_contributions_of_plans_load_in_one_statement_within_the_readers_v
             )
             info = typing.cast(Info, SimpleNamespace(context=context))
             await session.execute(select(1))  # opens the transaction (the tenant context)
-            with counting(engine) as statements:
+            with counting() as statements:
                 found = await asyncio.gather(
                     *(load_contributions_of_plan(info, p) for p in (plan_a, plan_b, uuid.uuid4()))
                 )
@@ -1299,7 +1299,7 @@ async def test_contributions_with_valuations_and_steps_in_constant_statements(
     )
     token = await cast.token(reader)
     await gql(cast.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(cast.client, token, DEEP, {"alliance": cast.alliance})
 
     for i in range(8):
@@ -1315,7 +1315,7 @@ async def test_contributions_with_valuations_and_steps_in_constant_statements(
             else contributions.Audience(),
         )
         await cast.move_at(slug, contribution_id, ContributionStatus.COMMITTED)
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(cast.client, token, DEEP, {"alliance": cast.alliance})
 
     assert "errors" not in first, first

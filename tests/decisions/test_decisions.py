@@ -1050,7 +1050,7 @@ async def test_decisions_of_meetings_load_together(board: Board, engine: AsyncEn
             session=session, principal=principal, loaders=Loaders(session, principal)
         )
         info: Any = SimpleNamespace(context=context)
-        with counting(engine) as statements:
+        with counting() as statements:
             found = await asyncio.gather(
                 *(
                     load_decisions_of_meeting(info, uuid.UUID(_raw_id(meeting)))
@@ -1082,13 +1082,13 @@ async def test_decisions_votes_organisations_in_constant_statements(
     first = await board.decision("First")
     await board.vote("chair", first)
     await gql(board.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         before = await gql(board.client, token, DEEP, {"alliance": board.alliance})
     for n in range(4):
         decision = await board.decision(f"More {n}")
         for role in ("chair", "secretary", "member"):
             await board.vote(role, decision, "AGAINST")
-    with counting(engine) as large:
+    with counting() as large:
         after = await gql(board.client, token, DEEP, {"alliance": board.alliance})
 
     assert len(before["data"]["decisions"]["edges"]) == 1

@@ -1073,10 +1073,10 @@ async def test_assets_owners_and_requests_in_constant_statements(
 
     await populate(["A0"])
     await gql(client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(client, token, DEEP, variables)
     await populate([f"A{i}" for i in range(1, 6)])
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(client, token, DEEP, variables)
 
     assert "errors" not in second, second

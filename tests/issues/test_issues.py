@@ -928,7 +928,7 @@ async def test_issues_moves_and_committees_in_constant_statements(
     assert await escalate(cast, t0 + 11 * DAY) == 1
     token = await cast.token("lead")
     await gql(cast.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(cast.client, token, DEEP, {"alliance": cast.alliance})
 
     for i in range(6):
@@ -942,7 +942,7 @@ async def test_issues_moves_and_committees_in_constant_statements(
         )
     assert await escalate(cast, t0 + 12 * DAY) == 1
     assert await escalate(cast, t0 + 40 * DAY) == 7
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(cast.client, token, DEEP, {"alliance": cast.alliance})
 
     assert "errors" not in first, first

@@ -1070,11 +1070,11 @@ async def test_minutes_with_versions_and_signatures_in_constant_statements(
     committee = gid("Committee", cast.committee_id)
     await minutes_with_history(0)
     await gql(cast.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(cast.client, token, DEEP, {"committee": committee})
     for index in range(1, 6):
         await minutes_with_history(index)
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(cast.client, token, DEEP, {"committee": committee})
 
     assert "errors" not in second, second

@@ -1258,7 +1258,7 @@ async def test_plans_versions_milestones_organisations_in_constant_statements(
     first = await cast.plan()
     await cast.milestone(first, responsibleOrganisation=cast.org("listed"))
     await gql(cast.client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         before = await gql(cast.client, token, DEEP, {"alliance": cast.alliance})
     for n in range(4):
         plan = await cast.plan(title=f"Plan {n}", visibility=("ALLIANCE", "ORGANISATIONS")[n % 2])
@@ -1266,7 +1266,7 @@ async def test_plans_versions_milestones_organisations_in_constant_statements(
         for responsible in ("owner", "listed"):
             await cast.milestone(plan, responsibleOrganisation=cast.org(responsible))
     await cast.plan("COMMITTEE", title="Not for listed")
-    with counting(engine) as large:
+    with counting() as large:
         after = await gql(cast.client, token, DEEP, {"alliance": cast.alliance})
 
     assert "errors" not in after, after

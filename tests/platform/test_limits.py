@@ -273,8 +273,9 @@ async def _call(app: Any, scope: dict[str, Any], chunks: AsyncIterator[bytes]) -
 
 
 async def test_a_slow_body_times_out_without_taking_a_database_connection(
-    engine: AsyncEngine, world: World, token: str
+    server_engine: AsyncEngine, world: World, token: str
 ) -> None:
+    engine = server_engine
     settings = Settings(
         token_secret=world.secret,  # type: ignore[arg-type]
         database_url="unused://",
@@ -329,3 +330,98 @@ async def test_the_deepest_pages_of_a_partner_frontend_are_within_the_limits(
     for page in pages:
         response = await post(client, token, page, a=alliance)
         assert "errors" not in response.json(), response.json()
+
+
+# --- browsers -----------------------------------------------------------------------------
+
+
+async def test_cors_allows_only_the_configured_origins(
+    server_engine: AsyncEngine, world: World
+) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+    configured = Settings(
+        token_secret=world.secret,  # type: ignore[arg-type]
+        database_url="unused://",
+        cors_origins=["https://frontend.helix.test"],
+    )
+    unconfigured = Settings(token_secret=world.secret, database_url="unused://")  # type: ignore[arg-type]
+    for settings, origin, allowed in (
+        (configured, "https://frontend.helix.test", True),
+        (configured, "https://evil.test", False),
+        (unconfigured, "https://frontend.helix.test", False),
+    ):
+        transport = httpx.ASGITransport(app=create_app(settings, server_engine))
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            answer = await c.options("/graphql", headers={"Origin": origin, **preflight})
+            granted = answer.headers.get("access-control-allow-origin")
+            assert (granted == origin) is allowed, (origin, answer.headers)
+            assert "access-control-allow-credentials" not in answer.headers
+            if allowed:
+                assert "authorization" in answer.headers["access-control-allow-headers"].lower()
+            token = await world.token(await world.organisation())
+            plain = await c.post(
+                "/graphql",
+                json={"query": "{ __typename }"},
+                headers={"Origin": origin, "Authorization": f"Bearer {token}"},
+            )
+            assert plain.json() == {"data": {"__typename": "Query"}}
+            assert (plain.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+# --- the event loop -----------------------------------------------------------------------
+
+
+def worst_documents(count: int) -> list[str]:
+    """Documents an attacker would send, each different so no cache helps: ~20 KB of
+    conflicting aliased fields, and fragment bombs."""
+    conflicting = " ".join(f"f{i}: __typename f{i}: viewer {{ scopes }}" for i in range(600))
+    documents = []
+    for n in range(count):
+        if n % 2:
+            bomb = " ".join(
+                f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30)
+            )
+            documents.append(f"# {n}\n{{ ...F0 }} {bomb} fragment F30 on Query {{ __typename }}")
+        else:
+            documents.append(f"# {n}\n{{ {conflicting} }}"[: DEFAULTS.max_document_characters])
+    return documents
+
+
+async def test_a_burst_of_the_worst_documents_barely_delays_a_cheap_request(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    """A cheap request sent with 20 of the worst documents is compared with the same
+    request sent with 20 trivial ones: the requests themselves (authentication, HTTP) cost
+    the same, so the ratio is what the documents cost the event loop. Before the limits,
+    one such document held the loop for seconds (a ratio in the hundreds)."""
+    loop = asyncio.get_running_loop()
+
+    async def cheap() -> float:
+        started = loop.time()
+        response = await post(client, token, "{ viewer { scopes } }")
+        assert "errors" not in response.json()
+        return loop.time() - started
+
+    async def beside(documents: list[str]) -> float:
+        took, *answers = await asyncio.gather(
+            cheap(), *(post(client, token, doc) for doc in documents)
+        )
+        assert all(codes(a) in ([], ["QUERY_TOO_COMPLEX"]) for a in answers)  # type: ignore[arg-type]
+        return float(took)  # type: ignore[arg-type]
+
+    await cheap()  # warm the caches and the connection pool
+    alone = sorted([await cheap() for _ in range(5)])[2]
+    trivial = sorted(
+        [await beside([f"# {r} {n}\n{{ __typename }}" for n in range(20)]) for r in range(5)]
+    )[2]
+    worst = sorted(
+        [await beside([f"# {r}\n{doc}" for doc in worst_documents(20)]) for r in range(5)]
+    )[2]
+    print(
+        f"a cheap request: alone {alone * 1e3:.1f} ms, beside trivial documents "
+        f"{trivial * 1e3:.1f} ms, beside the worst {worst * 1e3:.1f} ms"
+    )
+    assert worst / trivial < 3, (worst, trivial)

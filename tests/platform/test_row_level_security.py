@@ -11,7 +11,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Alliance, ApiToken, AuditEntry, Event, Membership, User
-from db.session import APP_ROLE, create_engine, make_sessionmaker, tenant_session
+from db.session import (
+    APP_ROLE,
+    JOB_ROLE,
+    SERVER_ROLE,
+    create_engine,
+    make_sessionmaker,
+    tenant_session,
+)
 from db.tables import TENANT_TABLES
 from tests.builders import World
 
@@ -173,3 +180,92 @@ async def test_concurrent_tenants_on_a_small_pool_stay_apart(
         await engine.dispose()
     for org_id, seen in results:
         assert seen == {expected[org_id]}
+
+
+async def test_the_server_login_can_become_the_app_role_and_nothing_else(
+    server_engine: AsyncEngine,
+) -> None:
+    from portal.database import login_problems
+
+    assert await login_problems(server_engine) == []
+    attempts = [
+        "RESET ROLE; SELECT count(*) FROM organisations",
+        "SELECT count(*) FROM plans",
+        "SET ROLE portal_rls",
+        "SELECT public.portal_member_alliances()",
+        "SET ROLE postgres",
+    ]
+    for statement in attempts:
+        async with server_engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            with pytest.raises(Exception, match=r"permission denied|does not exist"):
+                await driver.execute(statement)
+
+
+async def test_an_operator_login_is_named_as_too_powerful_for_the_server(
+    engine: AsyncEngine,
+) -> None:
+    from portal.database import login_problems
+
+    assert "it is a superuser" in await login_problems(engine)
+
+
+REACHABLE_BY_DESIGN = {
+    "portal_api_token_by_hash": "finds a token by the keyed hash of its secret, before the "
+    "organisation is known; only the secret's holder can name the hash",
+    "portal_organisation_id": "an organisation's id by its public slug, which partners use "
+    "to invite one another",
+}
+"""Definer functions the application may call although they are not bound to its tenant."""
+
+
+async def test_every_definer_function_is_tenant_bound_or_out_of_the_apps_reach(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        functions = (
+            await connection.execute(
+                text(
+                    """
+                    SELECT p.proname, p.prosrc,
+                           has_function_privilege(:app, p.oid, 'EXECUTE') AS app,
+                           has_function_privilege(:jobs, p.oid, 'EXECUTE') AS jobs,
+                           has_function_privilege(:server, p.oid, 'EXECUTE') AS server
+                    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = 'public' AND p.prosecdef
+                    """
+                ),
+                {"app": APP_ROLE, "jobs": JOB_ROLE, "server": SERVER_ROLE},
+            )
+        ).all()
+    assert len(functions) >= 10
+    # bound: reads the tenant of the transaction, itself or through a bound function
+    bound = {"portal_current_organisation"}
+    while True:
+        more = {f.proname for f in functions if any(f"{b}(" in f.prosrc for b in bound)}
+        if more <= bound:
+            break
+        bound |= more
+    for function in functions:
+        # the server's login, without switching roles, reaches none of them
+        assert not function.server, function.proname
+        if function.app:
+            assert function.proname in bound | set(REACHABLE_BY_DESIGN), (
+                f"{function.proname} is callable by {APP_ROLE} and not bound to its tenant"
+            )
+        else:
+            assert function.jobs, f"{function.proname} is callable by no one"
+
+
+async def test_a_request_cannot_list_other_tenants_due_items(world: World) -> None:
+    alpha = await world.organisation()
+    await world.alliance(alpha)
+    for function in (
+        "portal_minutes_due_for_tacit_approval",
+        "portal_issues_due_for_escalation",
+        "portal_written_decisions_due",
+    ):
+        async with tenant_session(world.sessions, alpha.id) as session:
+            with pytest.raises(DBAPIError, match="permission denied"):
+                await session.execute(text(f"SELECT * FROM public.{function}(now())"))

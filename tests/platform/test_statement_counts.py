@@ -25,11 +25,11 @@ async def test_alliances_members_organisations_in_constant_statements(
 
     await world.alliance(lead, *partners[:2], name="A0")
     await gql(client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as small:
+    with counting() as small:
         first = await gql(client, token, DEEP)
     for i in range(1, 6):
         await world.alliance(lead, *partners, name=f"A{i}")
-    with counting(engine) as large:
+    with counting() as large:
         second = await gql(client, token, DEEP)
 
     assert len(first["data"]["alliances"]["edges"]) == 1
@@ -86,10 +86,10 @@ async def test_deep_governance_query_in_constant_statements(
 
     await governed_alliance("First")
     await gql(client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as one:
+    with counting() as one:
         small = await gql(client, token, GOVERNANCE)
     await governed_alliance("Second")
-    with counting(engine) as two:
+    with counting() as two:
         large = await gql(client, token, GOVERNANCE)
 
     assert "errors" not in small, small["errors"]
@@ -138,10 +138,10 @@ async def test_alliance_plans_contributions_organisations_in_constant_statements
 
     await alliance_with_portfolio("First")
     await gql(client, token, "{ viewer { scopes } }")  # records the token's first use
-    with counting(engine) as one:
+    with counting() as one:
         small = await gql(client, token, PORTFOLIO)
     await alliance_with_portfolio("Second")
-    with counting(engine) as two:
+    with counting() as two:
         large = await gql(client, token, PORTFOLIO)
 
     assert "errors" not in small, small["errors"]
