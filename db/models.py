@@ -256,9 +256,44 @@ class AuditEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     previous_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     entry_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    entry_mac: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """HMAC of ``entry_hash`` under the portal's audit key: an entry written by hand, without
+    the key, is told apart (entries from before migration 0014 have none)."""
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     __table_args__ = (
         Index("ix_audit_entries_organisation_id", "organisation_id", "id"),
         {"implicit_returning": False},
     )
+
+
+class CostSpent(Base):
+    """Bookkeeping, not data anyone changes: the query cost an organisation, and each of its
+    credentials, spent in one minute (the rate budget, shared by every server process).
+    Written with one upsert per operation, outside the unit of work: no event, no audit."""
+
+    __tablename__ = "cost_spent"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """``organisation``, or ``credential:<id>``."""
+    window_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    spent: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditHead(Base):
+    """The anchor of an organisation's audit chain: its newest entry, how many entries it
+    has, and the portal's signature over both. Removing the newest entries, or appending
+    entries by hand, no longer matches a head only the portal's key could have signed."""
+
+    __tablename__ = "audit_heads"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), primary_key=True
+    )
+    last_entry_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)

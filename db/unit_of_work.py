@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Session, UOWTransaction
 
 from db import governance, portfolio
@@ -33,6 +35,7 @@ from db.models import (
     Alliance,
     ApiToken,
     AuditEntry,
+    AuditHead,
     Base,
     Event,
     Membership,
@@ -133,7 +136,7 @@ TRACKED: dict[type[Base], Tracked] = {
 }
 """Every model a tenant can change. Adding a model means adding it here (a test checks)."""
 
-_APPEND_ONLY = (Event, AuditEntry)
+_APPEND_ONLY = (Event, AuditEntry, AuditHead)
 
 
 def act_as(session: Session | Any, actor: Actor) -> None:
@@ -176,7 +179,9 @@ def _change_of(obj: Base, verb: str, tracked: Tracked) -> dict[str, Any]:
     return changes
 
 
-def _entry_hash(previous: bytes | None, entry: dict[str, Any]) -> bytes:
+def chain_hash(previous: bytes | None, entry: dict[str, Any]) -> bytes:
+    """An entry's link in its organisation's chain: SHA-256 of the previous link and the
+    entry's canonical JSON (``audit_payload``)."""
     canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((previous or b"") + canonical.encode()).digest()
 
@@ -201,11 +206,41 @@ def audit_payload(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_audit_key: bytes | None = None
+
+
+def use_audit_key(key: bytes) -> None:
+    """The key this process signs audit entries and heads with (``Settings.audit_key``);
+    set once at start by the app, the CLI and the tests."""
+    global _audit_key
+    _audit_key = key
+
+
+def audit_key() -> bytes:
+    if _audit_key is None:
+        raise RuntimeError("no audit key: call use_audit_key() at start-up")
+    return _audit_key
+
+
+def entry_mac(key: bytes, entry_hash: bytes) -> bytes:
+    """The signature of one audit entry: only the portal's key makes it."""
+    return hmac.new(key, b"entry:" + entry_hash, hashlib.sha256).digest()
+
+
+def head_signature(
+    key: bytes, organisation_id: uuid.UUID, last_entry_id: int, last_hash: bytes, entries: int
+) -> bytes:
+    """The signature over an organisation's chain head: its newest entry and how many
+    entries the chain has."""
+    message = f"head:{organisation_id}:{last_entry_id}:{entries}:".encode() + last_hash
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
 def verify_chain(entries: list[dict[str, Any]]) -> int | None:
     """The id of the first entry whose hash does not follow from its predecessor, if any."""
     previous: bytes | None = None
     for entry in entries:
-        if entry["previous_hash"] != previous or entry["entry_hash"] != _entry_hash(
+        if entry["previous_hash"] != previous or entry["entry_hash"] != chain_hash(
             previous, audit_payload(entry)
         ):
             return int(entry["id"])
@@ -275,7 +310,50 @@ def _record_changes(session: Session, flush_context: UOWTransaction) -> None:
         .order_by(AuditEntry.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+    key = audit_key()
     for audit in audits:
         audit["previous_hash"] = previous
-        audit["entry_hash"] = previous = _entry_hash(previous, audit_payload(audit))
-    connection.execute(insert(AuditEntry).values(audits))
+        audit["entry_hash"] = previous = chain_hash(previous, audit_payload(audit))
+        audit["entry_mac"] = entry_mac(key, audit["entry_hash"])
+    written: list[int] = list(
+        connection.execute(insert(AuditEntry).values(audits).returning(AuditEntry.id)).scalars()
+    )
+    assert previous is not None  # at least one entry was written
+    _move_head(connection, key, actor.organisation_id, max(written), previous, len(audits))
+
+
+def _move_head(
+    connection: Any,
+    key: bytes,
+    organisation_id: uuid.UUID,
+    last_entry_id: int,
+    last_hash: bytes,
+    added: int,
+) -> None:
+    """Point the organisation's signed head at its newest entry (under the append lock)."""
+    before = connection.execute(
+        select(AuditHead.entries).where(AuditHead.organisation_id == organisation_id)
+    ).scalar_one_or_none()
+    if before is None:  # the first head: count what the chain held before anchors existed
+        before = connection.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.organisation_id == organisation_id, AuditEntry.id < last_entry_id)
+        ).scalar_one() - (added - 1)
+    entries = before + added
+    head = {
+        "organisation_id": organisation_id,
+        "last_entry_id": last_entry_id,
+        "last_hash": last_hash,
+        "entries": entries,
+        "signature": head_signature(key, organisation_id, last_entry_id, last_hash, entries),
+    }
+    statement = upsert(AuditHead).values(head)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[AuditHead.organisation_id],
+            set_={
+                column: statement.excluded[column] for column in head if column != "organisation_id"
+            },
+        )
+    )

@@ -12,17 +12,22 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
+from starlette.background import BackgroundTasks
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from auth.authenticate import authenticate_api_token
@@ -30,7 +35,20 @@ from auth.principal import Principal
 from db.models import ApiToken, utcnow
 from db.request_context import request_id
 from db.session import LockedSession, make_sessionmaker, tenant_session
-from db.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as, use_audit_key
+from portal.budget import Budgets, charge
+from portal.graphql_http import (
+    CONTENT_TYPES,
+    GRAPHQL_RESPONSE,
+    JSON,
+    METHODS,
+    is_internal,
+    is_json_body,
+    is_request_error,
+    negotiate,
+    request_error_status,
+    retry_after,
+)
 from portal.http_limits import LimitRequests, RequestLimits
 from portal.jobs import run_forever
 from portal.logs import AccessLog
@@ -47,13 +65,86 @@ LAST_USED_INTERVAL = 60.0
 """Seconds between two last-used writes of one token, so busy tokens cost no writes."""
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSON,
+) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type=CONTENT_TYPES[media_type]
+    )
 
 
-def _unauthenticated(message: str) -> Response:
-    return _error(401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="portal"'})
+def _unauthenticated(message: str, media_type: str) -> Response:
+    return _error(
+        401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="portal"'}, media_type
+    )
+
+
+# --- GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/) ----------------
+
+
+class _RequestAdapter(StarletteRequestAdapter):
+    """strawberry's view of a request, with the body's media type in its normal form:
+    handle() has checked the body is JSON, and strawberry would not read ``Application/JSON``."""
+
+    @property
+    def content_type(self) -> str | None:
+        return JSON if self.method == "POST" else super().content_type
+
+
+def _credentials_in_url(request: Request) -> bool:
+    return any(
+        key.lower() == "access_token" or _TOKEN_LIKE.search(value)
+        for key, value in request.query_params.multi_items()
+    )
+
+
+def _refuse_transport(request: Request, media_type: str) -> Response | None:
+    """The refusal of a request no credential could make acceptable (method, body type, a
+    token in the URL), or None. Before authentication: they need no database."""
+    if request.method not in METHODS:
+        return _error(
+            405,
+            "BAD_USER_INPUT",
+            f"{request.method} is not supported: send GraphQL with GET or POST",
+            {"Allow": ", ".join(METHODS)},
+            media_type,
+        )
+    if request.method == "POST" and not is_json_body(request.headers.get("content-type")):
+        return _error(
+            415,
+            "BAD_USER_INPUT",
+            "the request body must be JSON: Content-Type: application/json (UTF-8)",
+            {"Accept-Post": JSON},
+            media_type,
+        )
+    if _credentials_in_url(request):
+        return _error(
+            400,
+            "BAD_USER_INPUT",
+            "credentials in the URL are refused (they leak into logs); "
+            "send them in the Authorization header",
+            media_type=media_type,
+        )
+    return None
+
+
+def _refusal(error: StrawberryHTTPException, media_type: str) -> Response:
+    """strawberry's refusal of a request, GraphQL-shaped, with the spec's status."""
+    cause = error.__cause__
+    if isinstance(cause, InvalidOperationTypeError):
+        # a mutation over GET: the spec's MUST is 405, and POST is the method that would do
+        return _error(405, "BAD_USER_INPUT", error.reason, {"Allow": "POST"}, media_type)
+    if isinstance(cause, CannotGetOperationTypeError):
+        # a well-formed request whose document has no such operation: a request error
+        status = request_error_status(media_type)
+        return _error(status, "BAD_USER_INPUT", error.reason, media_type=media_type)
+    code = "BAD_USER_INPUT" if error.status_code < 500 else "INTERNAL"
+    return _error(error.status_code, code, error.reason, media_type=media_type)
 
 
 @dataclass
@@ -85,7 +176,10 @@ class LastUsed:
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
-    """strawberry's ASGI view behind bearer authentication and a per-operation transaction."""
+    """strawberry's ASGI view behind bearer authentication and a per-operation transaction,
+    speaking GraphQL over HTTP: the media type the client accepts, the spec's statuses."""
+
+    request_adapter_class = _RequestAdapter
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[LockedSession]) -> None:
         super().__init__(
@@ -96,6 +190,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.settings = settings
         self.sessions = sessions
         self.last_used = LastUsed(sessions)
+        self.budgets = Budgets(
+            settings.cost_budget_per_credential, settings.cost_budget_per_organisation
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,24 +217,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
 
     async def handle(self, request: Request) -> Response:
+        """Answer one HTTP request: refusals that need no database first, then the bearer,
+        then the operation in a tenant transaction (committed unless it failed)."""
         if self._wants_ide(request):
             return await self.render_graphql_ide(request)
-        if any(
-            key.lower() == "access_token" or _TOKEN_LIKE.search(value)
-            for key, value in request.query_params.multi_items()
-        ):
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
             return _error(
-                400,
+                406,
                 "BAD_USER_INPUT",
-                "credentials in the URL are refused (they leak into logs); "
-                "send them in the Authorization header",
+                f"the Accept header must allow {GRAPHQL_RESPONSE} or {JSON}",
             )
+        refused = _refuse_transport(request, media_type)
+        if refused is not None:
+            return refused
         header = request.headers.get("authorization")
         if header is None:
-            return _unauthenticated("authentication required: Authorization: Bearer <token>")
+            return _unauthenticated(
+                "authentication required: Authorization: Bearer <token>", media_type
+            )
         match = _BEARER.match(header)
         if match is None:
-            return _unauthenticated("the Authorization header must be 'Bearer <token>'")
+            return _unauthenticated("the Authorization header must be 'Bearer <token>'", media_type)
 
         async with tenant_session(self.sessions, None) as session:
             principal = await authenticate_api_token(
@@ -147,7 +248,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 now=utcnow(),
             )
             if principal is None:
-                return _unauthenticated("the token is invalid, expired or revoked")
+                return _unauthenticated("the token is invalid, expired or revoked", media_type)
             act_as(session, Actor.of(principal))
             context = Context(
                 request=request,
@@ -159,8 +260,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             try:
                 response = await self.run(request, context=context)
             except StrawberryHTTPException as error:
-                code = "BAD_USER_INPUT" if error.status_code < 500 else "INTERNAL"
-                return _error(error.status_code, code, error.reason)
+                return _refusal(error, media_type)
             try:
                 if context.failed:
                     await session.rollback()
@@ -168,9 +268,69 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     await session.commit()
             except Exception:
                 log.exception("could not commit the operation")
-                return _error(500, "INTERNAL", "Internal server error.")
+                return _error(500, "INTERNAL", "Internal server error.", media_type=media_type)
+        # after the answer, in transactions of their own: bookkeeping never fails a request
+        tasks = BackgroundTasks()
+        if self.budgets.enabled:
+            # charged whatever the outcome, so failing operations are paid for too
+            tasks.add_task(charge, self.sessions, principal, context.cost or 1)
         if principal.credential_id is not None and self.last_used.due(principal.credential_id):
-            response.background = BackgroundTask(self.last_used.record, principal)
+            tasks.add_task(self.last_used.record, principal)
+        response.background = tasks
+        return response
+
+    # --- strawberry's view, to the letter of GraphQL over HTTP ----------------------------
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Never: handle() has already served the IDE if it was asked for; a GET without a
+        query is then a request with no query (400), not a missing page (strawberry's 404)."""
+        return False
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """strawberry's sub-response, carrying the negotiated media type to create_response."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept")) or JSON
+        return sub_response
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """strawberry's parsing, also refusing (400) a body that is not a JSON object and an
+        ``operationName`` that is not a string, which strawberry would pass on."""
+        try:
+            parsed = await super().parse_http_body(request)
+        except AttributeError as error:  # strawberry calls .get() on whatever JSON it read
+            raise StrawberryHTTPException(400, "the request body must be a JSON object") from error
+        if isinstance(parsed, GraphQLRequestData) and not isinstance(
+            parsed.operation_name, str | None
+        ):
+            raise StrawberryHTTPException(
+                400,
+                "The GraphQL operation's `operationName` must be a string or null, if provided.",
+            )
+        return parsed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """strawberry's response in the negotiated media type. A request error has no
+        ``data`` entry (the GraphQL spec: execution never began) and, in
+        graphql-response+json, a 4xx status; execution errors stay 200 with their data."""
+        media_type = sub_response.media_type or JSON
+        status: int | None = None
+        if isinstance(response_data, dict) and is_request_error(response_data):
+            response_data.pop("data", None)  # a fresh dict per request: strawberry's, ours now
+            status = request_error_status(media_type, internal=is_internal(response_data))
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = CONTENT_TYPES[media_type]
+        if status is not None:
+            response.status_code = status
+        wait = retry_after(response_data) if isinstance(response_data, dict) else None
+        if wait is not None:
+            response.status_code = 429
+            response.headers["retry-after"] = str(wait)
         return response
 
     async def get_context(self, request: Any, response: Any) -> Context:  # pragma: no cover
@@ -204,6 +364,7 @@ class RequestIdMiddleware:
 
 def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
     """The portal's ASGI app over ``engine`` (whose lifetime the caller owns)."""
+    use_audit_key(settings.audit_key)
     sessions = make_sessionmaker(engine)
     graphql = GraphQLEndpoint(settings, sessions)
 
@@ -238,7 +399,8 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # every method reaches the endpoint, which refuses the others GraphQL-shaped
+            Route("/graphql", graphql),
         ],
         lifespan=lifespan,
     )

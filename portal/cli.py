@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.scopes import ALL_SCOPES, parse_scopes
 from db.models import ApiToken, Organisation, utcnow
 from db.session import SERVER_ROLE, create_engine, make_sessionmaker
-from db.unit_of_work import Actor, act_as
+from db.unit_of_work import Actor, act_as, use_audit_key
 from portal.api_tokens import issue_token
 from portal.database import databases, login_problems, migrate, operator_url
 from portal.settings import Settings, get_settings
@@ -34,6 +34,14 @@ token_app = typer.Typer(
 )
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail (operator commands).", no_args_is_help=True)
+
+
+@app.callback()
+def _start() -> None:
+    """Every command signs what it records with the portal's audit key."""
+    use_audit_key(get_settings().audit_key)
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(schema_app, name="schema")
@@ -262,13 +270,19 @@ def audit_verify() -> None:
         engine = create_engine(url, pool_size=1)
         try:
             async with make_sessionmaker(engine)() as session:
-                return await verify_audit_trail(session)
+                return await verify_audit_trail(session, get_settings().audit_key)
         finally:
             await engine.dispose()
 
     reports = asyncio.run(verify())
     for report in reports:
-        state = "intact" if report.intact else f"BROKEN at entry {report.first_broken}"
+        state = (
+            "intact"
+            if report.intact
+            else f"BROKEN at entry {report.first_broken}"
+            if report.first_broken is not None
+            else f"BROKEN: {report.head_problem}"
+        )
         typer.echo(f"{report.slug:<28} {report.entries:>6} entries  {state}")
     if not all(report.intact for report in reports):
         raise typer.Exit(1)

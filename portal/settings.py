@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 
@@ -86,6 +88,23 @@ class Settings(BaseSettings):
     )
     max_aliases: int = Field(default=15, ge=0, description="Most aliases in a document.")
     max_directives: int = Field(default=10, ge=0, description="Most directives in a document.")
+    max_cost: int = Field(
+        default=500_000,
+        ge=1,
+        description="Most objects one operation may return, counted before it runs.",
+    )
+    cost_budget_per_credential: int = Field(
+        default=2_000_000,
+        ge=0,
+        description="Query cost one credential may spend per minute, all server processes "
+        "together; 0: unlimited.",
+    )
+    cost_budget_per_organisation: int = Field(
+        default=5_000_000,
+        ge=0,
+        description="Query cost one organisation's credentials may spend per minute together; "
+        "0: unlimited.",
+    )
     max_repeated_fields: int = Field(
         default=10,
         ge=1,
@@ -101,6 +120,13 @@ class Settings(BaseSettings):
             if len(self.token_secret.get_secret_value()) < 32:
                 raise ValueError("PORTAL_TOKEN_SECRET must be at least 32 characters")
         return self
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key audit entries and chain heads are signed with, derived from the token
+        secret (one secret to keep; a leaked audit key would not reveal it)."""
+        secret = self.token_secret.get_secret_value().encode()
+        return hmac.new(secret, b"alliance-portal audit anchor", hashlib.sha256).digest()
 
     @property
     def is_dev(self) -> bool:

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.extensions import DisableIntrospection, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
+from portal.budget import Budgets
 from portal.settings import Settings
 from schema import viewer
 from schema.action_items import mutations as action_items_mutations
@@ -31,6 +32,7 @@ from schema.ip_assets import mutations as ip_assets_mutations
 from schema.ip_assets import queries as ip_assets_queries
 from schema.issues import mutations as issues_mutations
 from schema.issues import queries as issues_queries
+from schema.kernel.cost import cost_limit
 from schema.kernel.extensions import PortalSchema, RollbackOnErrors
 from schema.kernel.limits import DocumentLimits, document_limits
 from schema.meetings import mutations as meetings_mutations
@@ -97,6 +99,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         RollbackOnErrors,
         document_limits(limits),  # before the parser cache: it bounds what is parsed
         partial(ParserCache, maxsize=1024),
+        cost_limit(
+            settings.max_cost,
+            Budgets(settings.cost_budget_per_credential, settings.cost_budget_per_organisation),
+        ),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

@@ -24,6 +24,8 @@ class Context:
     loaders: Loaders
     failed: bool = field(default=False)
     """Set when the operation's result carries errors: its transaction is rolled back."""
+    cost: int | None = None
+    """The operation's requested cost, once known: what the budget is charged."""
 
 
 Info = StrawberryInfo[Context, None]

@@ -259,13 +259,17 @@ async def gql(
     query: str,
     variables: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """POST a GraphQL operation; asserts HTTP 200 and returns the JSON body."""
+    """POST a GraphQL operation; asserts HTTP 200 and returns the JSON body, without its
+    ``extensions``."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = await client.post(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    # every response reports its cost (tests/platform/test_limits.py checks it); the
+    # tests of what an operation answers compare data and errors
+    body.pop("extensions", None)
     return body
 
 

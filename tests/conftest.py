@@ -26,6 +26,7 @@ from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from db.migrate import upgrade
 from db.models import Base
 from db.session import SERVER_ROLE, create_engine, make_sessionmaker, to_async_url
+from db.unit_of_work import use_audit_key
 from portal.app import create_app
 from portal.database import as_role
 from portal.logs import JsonFormatter
@@ -126,9 +127,22 @@ def _no_credential_reaches_a_log() -> Iterator[None]:
     assert leaked == [], leaked
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_key() -> None:
+    """What the app and the CLI do at start: sign audit entries with the portal's key."""
+    use_audit_key(Settings(token_secret=TEST_SECRET).audit_key)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(token_secret=TEST_SECRET, database_url="unused://")  # type: ignore[arg-type]
+    """The app's settings in tests. The cost budget is off here (its one read and one write
+    per request would blur the statement counts); tests/platform/test_limits.py turns it on."""
+    return Settings(
+        token_secret=TEST_SECRET,  # type: ignore[arg-type]
+        database_url="unused://",
+        cost_budget_per_credential=0,
+        cost_budget_per_organisation=0,
+    )
 
 
 @pytest.fixture(scope="session")

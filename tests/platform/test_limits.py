@@ -19,7 +19,7 @@ from strawberry.schema.schema import validate_document
 from portal.app import create_app
 from portal.settings import Settings
 from schema.kernel import limits as document_limits
-from tests.builders import World, gid
+from tests.builders import World, counting, gid
 
 DEFAULTS = Settings()
 
@@ -140,7 +140,7 @@ async def test_characters_are_counted_before_parsing(client: httpx.AsyncClient, 
     limit = DEFAULTS.max_document_characters
     base = "{ __typename } #"
     at_limit = await post(client, token, base + "x" * (limit - len(base)))
-    assert at_limit.json() == {"data": {"__typename": "Query"}}
+    assert at_limit.json()["data"] == {"__typename": "Query"}
     over = await post(client, token, base + "x" * (limit - len(base) + 1))
     assert codes(over) == ["QUERY_TOO_COMPLEX"]
     assert too_complex(over, "characters")
@@ -236,7 +236,7 @@ async def test_a_body_at_the_cap_is_read_and_one_byte_over_is_413(
     assert len(body) == cap
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     at_cap = await client.post("/graphql", content=body, headers=headers)
-    assert at_cap.json() == {"data": {"__typename": "Query"}}
+    assert at_cap.json()["data"] == {"__typename": "Query"}
     over = await client.post("/graphql", content=body + " ", headers=headers)
     assert over.status_code == 413
     assert codes(over) == ["REQUEST_TOO_LARGE"]
@@ -367,7 +367,7 @@ async def test_cors_allows_only_the_configured_origins(
                 json={"query": "{ __typename }"},
                 headers={"Origin": origin, "Authorization": f"Bearer {token}"},
             )
-            assert plain.json() == {"data": {"__typename": "Query"}}
+            assert plain.json()["data"] == {"__typename": "Query"}
             assert (plain.headers.get("access-control-allow-origin") == origin) is allowed
 
 
@@ -425,3 +425,107 @@ async def test_a_burst_of_the_worst_documents_barely_delays_a_cheap_request(
         f"{trivial * 1e3:.1f} ms, beside the worst {worst * 1e3:.1f} ms"
     )
     assert worst / trivial < 3, (worst, trivial)
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+
+async def test_every_response_reports_its_requested_and_actual_cost(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    response = await post(client, token, "{ viewer { scopes organisation { name } } }")
+    body = response.json()
+    assert "errors" not in body
+    # the operation, viewer, organisation: requested and returned alike
+    assert body["extensions"]["cost"] == {"requested": 3, "actual": 3, "max": DEFAULTS.max_cost}
+
+
+async def test_page_sizes_cost_the_same_as_literals_and_as_variables(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    literal = await post(client, token, "{ alliances(first: 7) { edges { node { name } } } }")
+    variable = await post(
+        client, token, "query($n: Int) { alliances(first: $n) { edges { node { name } } } }", n=7
+    )
+    default = await post(client, token, "{ alliances { edges { node { name } } } }")
+    # the operation, then each alliance the page may hold
+    assert literal.json()["extensions"]["cost"]["requested"] == 1 + 7
+    assert variable.json()["extensions"]["cost"]["requested"] == 1 + 7
+    assert default.json()["extensions"]["cost"]["requested"] == 1 + 20
+
+
+async def test_an_operation_over_the_maximum_is_refused_before_any_resolver_runs(
+    server_engine: AsyncEngine, world: World, token: str
+) -> None:
+    settings = Settings(
+        token_secret=world.secret,  # type: ignore[arg-type]
+        database_url="unused://",
+        max_cost=50,
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, server_engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        query = "query($n: Int) { alliances(first: $n) { edges { node { name } } } }"
+        at_maximum = await post(client, token, query, n=49)
+        assert "errors" not in at_maximum.json()
+        with counting() as statements:
+            over = await post(client, token, query, n=50)
+    body = over.json()
+    assert codes(over) == ["QUERY_TOO_COMPLEX"]
+    assert body["errors"][0]["extensions"]["cost"] == {"requested": 51, "actual": None, "max": 50}
+    assert not any("alliances" in statement for statement in statements), statements
+
+
+# --- the budget ---------------------------------------------------------------------------
+
+
+def budgeted(world: World, **budgets: int) -> Settings:
+    return Settings(
+        token_secret=world.secret,  # type: ignore[arg-type]
+        database_url="unused://",
+        **budgets,  # type: ignore[arg-type]
+    )
+
+
+PAGE_OF_THREE = "{ alliances(first: 3) { edges { node { name } } } }"
+"""Requested cost 4: the operation and the three alliances its page may hold."""
+
+
+async def test_a_credential_over_its_budget_gets_429_with_retry_after_in_every_process(
+    server_engine: AsyncEngine, world: World, token: str
+) -> None:
+    settings = budgeted(world, cost_budget_per_credential=10, cost_budget_per_organisation=0)
+    # two server processes over one database: the budget is the database's
+    processes = [create_app(settings, server_engine) for _ in range(2)]
+    transports = [httpx.ASGITransport(app=app) for app in processes]
+    async with (
+        httpx.AsyncClient(transport=transports[0], base_url="http://one.test") as one,
+        httpx.AsyncClient(transport=transports[1], base_url="http://two.test") as two,
+    ):
+        assert "errors" not in (await post(one, token, PAGE_OF_THREE)).json()
+        assert "errors" not in (await post(two, token, PAGE_OF_THREE)).json()  # spent 8
+        refused = await post(one, token, PAGE_OF_THREE)  # 8 + 4 > 10
+        assert refused.status_code == 429
+        assert codes(refused) == ["RATE_LIMITED"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert refused.json()["errors"][0]["extensions"]["retryAfter"] == int(
+            refused.headers["retry-after"]
+        )
+        cheap = await post(two, token, "{ __typename }")  # 8 + 1 still fits
+        assert "errors" not in cheap.json()
+
+
+async def test_an_organisations_credentials_share_its_budget_and_failures_are_paid_for(
+    server_engine: AsyncEngine, world: World
+) -> None:
+    helix, basel = await world.organisation("helix"), await world.organisation("basel")
+    first, second = await world.token(helix), await world.token(helix)
+    outsider = await world.token(basel)
+    settings = budgeted(world, cost_budget_per_credential=0, cost_budget_per_organisation=10)
+    transport = httpx.ASGITransport(app=create_app(settings, server_engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        failing = await post(client, first, "{ alliance(id: 0) { name } }")  # cost 2
+        assert failing.json()["errors"]
+        assert "errors" not in (await post(client, first, PAGE_OF_THREE)).json()  # 6
+        refused = await post(client, second, "{ alliances(first: 4) { edges { node { name } } } }")
+        assert refused.status_code == 429  # 6 + 5 > 10, for any credential of helix
+        assert "errors" not in (await post(client, outsider, PAGE_OF_THREE)).json()  # basel's own
