@@ -21,7 +21,8 @@ async def authenticate_api_token(
     expired. On success the session acts for the token's organisation from then on.
 
     The token's scopes are narrowed to its creator's current role, so demoting a user
-    narrows every token they made.
+    narrows every token they made. A token made for trusted documents only says so on the
+    principal, which then runs nothing else (``portal.persisted``).
     """
     if not is_well_formed(token):
         return None
@@ -47,4 +48,5 @@ async def authenticate_api_token(
         credential_kind=CredentialKind.API_TOKEN,
         credential_id=row.id,
         scopes=scopes,
+        trusted_documents_only=row.trusted_documents_only,
     )

@@ -33,6 +33,7 @@ from db.governance import (
     VisibilityGrant,
 )
 from db.models import Alliance, ApiToken, Membership, Organisation, User
+from db.persisted import PersistedDocument
 from db.portfolio import (
     Contribution,
     ContributionStep,
@@ -94,6 +95,14 @@ def visible_organisations(principal: Principal) -> Select[Organisation]:
 def own_api_tokens(principal: Principal) -> Select[ApiToken]:
     """API tokens of the principal's organisation (only admins may list them)."""
     return select(ApiToken).where(ApiToken.organisation_id == principal.organisation_id)
+
+
+def own_persisted_documents(principal: Principal) -> Select[PersistedDocument]:
+    """The GraphQL documents the principal's organisation has persisted (trusted or
+    automatic); no organisation can run, or learn of, another's."""
+    return select(PersistedDocument).where(
+        PersistedDocument.organisation_id == principal.organisation_id
+    )
 
 
 def current_membership(
@@ -367,6 +376,12 @@ def may_leave(principal: Principal, own: Membership | None) -> bool:
 def may_grant_scopes(principal: Principal, requested: frozenset[Scope]) -> bool:
     """A new credential never exceeds the rights of the credential creating it."""
     return principal.has(Scope.ADMIN) and requested <= principal.scopes
+
+
+def may_grant_free_documents(principal: Principal) -> bool:
+    """Nor its restriction to trusted documents: a credential that runs trusted documents
+    only creates only credentials that do the same."""
+    return not principal.trusted_documents_only
 
 
 # Decisions that read what they need, one row at a time and only while the rule is open.

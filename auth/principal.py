@@ -21,6 +21,9 @@ class Principal:
     credential_kind: CredentialKind
     credential_id: uuid.UUID | None
     scopes: frozenset[Scope]
+    trusted_documents_only: bool = False
+    """The credential may run only documents its organisation's admin registered as trusted
+    (``portal.persisted``): no free-form query, no automatically persisted one."""
 
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes

@@ -196,3 +196,12 @@ class AccessRequestStatus(enum.StrEnum):
     GRANTED = "granted"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+
+
+class DocumentKind(enum.StrEnum):
+    TRUSTED = "trusted"
+    """Registered by the organisation's admin (a client's manifest): trusted-only
+    credentials may run it."""
+    AUTOMATIC = "automatic"
+    """Persisted by any credential of the organisation through Apollo's automatic persisted
+    queries: a cache that saves bandwidth, never trusted."""

@@ -211,6 +211,9 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
     revoked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = created_at()
+    trusted_documents_only: Mapped[bool] = mapped_column(
+        default=False, server_default=text("false")
+    )
 
 
 class Event(Base):

@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
@@ -28,6 +28,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from auth.authenticate import authenticate_api_token
@@ -36,6 +37,7 @@ from db.models import ApiToken, utcnow
 from db.request_context import request_id
 from db.session import LockedSession, make_sessionmaker, tenant_session
 from db.unit_of_work import Actor, act_as, use_audit_key
+from portal import persisted
 from portal.budget import Budgets, charge
 from portal.graphql_http import (
     CONTENT_TYPES,
@@ -148,6 +150,25 @@ def _refusal(error: StrawberryHTTPException, media_type: str) -> Response:
 
 
 @dataclass
+class _RequestData(GraphQLRequestData):
+    """strawberry's request data, with the ``documentId`` of a persisted document request
+    (GraphQL over HTTP, appendix A), which strawberry does not read."""
+
+    document_id: object = None
+
+
+async def _document_id(view: GraphQLEndpoint, request: AsyncHTTPRequestAdapter) -> object:
+    """The request's ``documentId`` parameter, if it has one (of whatever JSON type)."""
+    if request.method == "GET":
+        return request.query_params.get("documentId")
+    body = await request.get_body()  # read once already, and kept by starlette
+    if b'"documentId"' not in body:  # nearly every request: the body is not parsed twice
+        return None
+    data = view.decode_json(body)
+    return data.get("documentId") if isinstance(data, dict) else None
+
+
+@dataclass
 class LastUsed:
     """Records when tokens were used, after the response and at most once a minute each."""
 
@@ -214,6 +235,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             and request.method == "GET"
             and "text/html" in request.headers.get("accept", "")
             and "query" not in request.query_params
+            and "documentId" not in request.query_params
         )
 
     async def handle(self, request: Request) -> Response:
@@ -261,6 +283,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 response = await self.run(request, context=context)
             except StrawberryHTTPException as error:
                 return _refusal(error, media_type)
+            except persisted.Refused as error:
+                status = error.status or request_error_status(media_type)
+                return _error(status, error.code, error.message, error.headers, media_type)
             try:
                 if context.failed:
                     await session.rollback()
@@ -308,7 +333,49 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 400,
                 "The GraphQL operation's `operationName` must be a string or null, if provided.",
             )
+        if isinstance(parsed, GraphQLRequestData):
+            return _RequestData(
+                query=parsed.query,
+                variables=parsed.variables,
+                operation_name=parsed.operation_name,
+                extensions=parsed.extensions,
+                protocol=parsed.protocol,
+                document_id=await _document_id(self, request),
+            )
         return parsed
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """strawberry's execution of one operation, whose document is first looked up when
+        the request names a persisted one (``portal.persisted``: refusals raise
+        ``persisted.Refused``, which handle() answers); a document newly sent with its APQ
+        hash is kept once it ran without errors, in the operation's transaction."""
+        ask = persisted.read_request(
+            request_data.query,
+            request_data.extensions,
+            getattr(request_data, "document_id", None),
+        )
+        resolved = await persisted.resolve(context.session, context.principal, ask)
+        result = await super().execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=replace(request_data, query=resolved.query),
+        )
+        if resolved.remember is not None and resolved.query is not None and not result.errors:
+            await persisted.remember(
+                context.session, context.principal, resolved.remember, resolved.query
+            )
+        return result
 
     def create_response(
         self,

@@ -39,6 +39,7 @@ from schema.meetings import mutations as meetings_mutations
 from schema.meetings import queries as meetings_queries
 from schema.minutes import mutations as minutes_mutations
 from schema.minutes import queries as minutes_queries
+from schema.persisted_documents import mutations as persisted_documents_mutations
 from schema.plans import mutations as plans_mutations
 from schema.plans import queries as plans_queries
 from schema.registry import NODE_TYPES
@@ -69,6 +70,7 @@ class Query(
 class Mutation(
     alliances_mutations.Mutations,
     api_tokens_mutations.Mutations,
+    persisted_documents_mutations.Mutations,
     committees_mutations.Mutations,
     meetings_mutations.Mutations,
     action_items_mutations.Mutations,

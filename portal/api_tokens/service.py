@@ -35,8 +35,11 @@ async def issue_token(
     scopes: frozenset[Scope],
     expires_at: dt.datetime,
     hashing_secret: str,
+    trusted_documents_only: bool = False,
 ) -> IssuedToken:
-    """Store a new token. Callers decide who may; this checks the token itself is sane."""
+    """Store a new token. Callers decide who may; this checks the token itself is sane.
+    ``trusted_documents_only``: its requests may run only the organisation's trusted
+    documents (``portal.persisted``)."""
     now = utcnow()
     if not (0 < len(name.strip()) <= NAME_MAX):
         raise BadInput(f"name must have 1 to {NAME_MAX} characters", field="name")
@@ -57,6 +60,7 @@ async def issue_token(
         last_four=secret[-4:],
         scopes=sorted(scope.value for scope in scopes),
         expires_at=expires_at,
+        trusted_documents_only=trusted_documents_only,
     )
     session.add(token)
     await session.flush()
@@ -71,11 +75,18 @@ async def create_api_token(
     scopes: frozenset[Scope],
     expires_at: dt.datetime,
     hashing_secret: str,
+    trusted_documents_only: bool = False,
 ) -> IssuedToken:
-    """An organisation admin issues a token whose scopes do not exceed their own."""
+    """An organisation admin issues a token whose scopes do not exceed their own, for
+    trusted documents only if ``trusted_documents_only``."""
     policy.require_scope(principal, Scope.ADMIN)
     if not policy.may_grant_scopes(principal, scopes):
         raise Forbidden("a token cannot have scopes its creator lacks", field="scopes")
+    if not trusted_documents_only and not policy.may_grant_free_documents(principal):
+        raise Forbidden(
+            "a credential for trusted documents only creates only such credentials",
+            field="trustedDocumentsOnly",
+        )
     return await issue_token(
         session,
         organisation_id=principal.organisation_id,
@@ -84,6 +95,7 @@ async def create_api_token(
         scopes=scopes,
         expires_at=expires_at,
         hashing_secret=hashing_secret,
+        trusted_documents_only=trusted_documents_only,
     )
 
 

@@ -21,6 +21,13 @@ class CreateApiTokenInput:
     expires_at: dt.datetime = strawberry.field(
         description="When it stops working: in the future, at most a year ahead."
     )
+    trusted_documents_only: bool = strawberry.field(
+        default=False,
+        description="Accept only trusted documents: each request must name, by documentId "
+        "or persistedQuery hash, a document your organisation's admins registered with "
+        "registerTrustedDocuments. Free-form queries and automatically persisted "
+        "documents are refused (FORBIDDEN, HTTP 403).",
+    )
 
 
 @strawberry.input(description="Revoke one of your organisation's tokens. Admins only.")

@@ -58,6 +58,7 @@ class Mutations:
                 scopes=scopes,
                 expires_at=input.expires_at,
                 hashing_secret=ctx.settings.token_secret.get_secret_value(),
+                trusted_documents_only=input.trusted_documents_only,
             )
 
         issued, errors = await guarded(ctx.session, create)

@@ -47,6 +47,9 @@ class ApiToken(AreaNode):
     )
     revoked_at: dt.datetime | None = strawberry.field(description="When it was revoked.")
     created_at: dt.datetime = strawberry.field(description="When it was created.")
+    trusted_documents_only: bool = strawberry.field(
+        description="Whether it runs only your organisation's trusted documents."
+    )
 
     @classmethod
     def from_model(cls, row: models.ApiToken) -> ApiToken:
@@ -59,6 +62,7 @@ class ApiToken(AreaNode):
             last_used_at=row.last_used_at,
             revoked_at=row.revoked_at,
             created_at=row.created_at,
+            trusted_documents_only=row.trusted_documents_only,
         )
 
     read_scope = Scope.ADMIN

@@ -186,6 +186,7 @@ async def test_api_tokens_never_expose_the_secret(client: httpx.AsyncClient, wor
         "lastUsedAt",
         "revokedAt",
         "createdAt",
+        "trustedDocumentsOnly",
     }
 
     response = await client.post(

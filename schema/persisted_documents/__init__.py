@@ -1,0 +1,1 @@
+"""Persisted documents in the GraphQL schema: registering a client's trusted documents."""
