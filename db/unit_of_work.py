@@ -260,26 +260,60 @@ def _record_changes(session: Session, flush_context: UOWTransaction) -> None:
     if not isinstance(actor, Actor):
         raise RuntimeError("a change was flushed without an actor: call act_as() first")
 
-    now = utcnow()
-    req = request_id.get()
-    events: list[dict[str, Any]] = []
-    audits: list[dict[str, Any]] = []
+    records = []
     for verb, obj in sorted(changed, key=lambda item: (type(item[1]).__name__, str(item[1]))):
         tracked = TRACKED.get(type(obj))
         if tracked is None:
             raise RuntimeError(f"{type(obj).__name__} changes are not tracked by the unit of work")
-        object_id = inspect(obj).mapper.primary_key_from_instance(obj)[0]
-        alliance_id = tracked.alliance_of(obj)
-        changes = _change_of(obj, verb, tracked)
-        action = f"{tracked.object_type.lower()}.{verb}"
+        records.append(
+            Change(
+                object_type=tracked.object_type,
+                object_id=inspect(obj).mapper.primary_key_from_instance(obj)[0],
+                verb=verb,
+                changes=_change_of(obj, verb, tracked),
+                alliance_id=tracked.alliance_of(obj),
+            )
+        )
+    _append(session, actor, records)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to record: what object, what was done, which fields moved how."""
+
+    object_type: str
+    object_id: uuid.UUID
+    verb: str
+    changes: dict[str, Any]
+    alliance_id: uuid.UUID | None = None
+
+
+def record_changes(session: Session, changes: list[Change]) -> None:
+    """Record changes written without the ORM (a raw upsert), as the flush listener records
+    the ORM's: one event and one signed audit entry each, under the session's actor."""
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor):
+        raise RuntimeError("a change was recorded without an actor: call act_as() first")
+    if changes:
+        _append(session, actor, changes)
+
+
+def _append(session: Session, actor: Actor, records: list[Change]) -> None:
+    now = utcnow()
+    req = request_id.get()
+    events: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for record in records:
+        action = f"{record.object_type.lower()}.{record.verb}"
+        changes = record.changes
         ids = {k: v for k, v in changes.items() if k.endswith("_id") and not isinstance(v, dict)}
         events.append(
             {
-                "alliance_id": alliance_id,
+                "alliance_id": record.alliance_id,
                 "organisation_id": actor.organisation_id,
                 "type": action,
-                "object_type": tracked.object_type,
-                "object_id": object_id,
+                "object_type": record.object_type,
+                "object_id": record.object_id,
                 "data": {**ids, "fields": sorted(changes)},
                 "request_id": req,
                 "occurred_at": now,
@@ -292,9 +326,9 @@ def _record_changes(session: Session, flush_context: UOWTransaction) -> None:
                 "credential_kind": actor.credential_kind,
                 "credential_id": actor.credential_id,
                 "action": action,
-                "object_type": tracked.object_type,
-                "object_id": object_id,
-                "alliance_id": alliance_id,
+                "object_type": record.object_type,
+                "object_id": record.object_id,
+                "alliance_id": record.alliance_id,
                 "request_id": req,
                 "changes": changes,
                 "occurred_at": now,

@@ -37,7 +37,7 @@ from db.models import ApiToken, utcnow
 from db.request_context import request_id
 from db.session import LockedSession, make_sessionmaker, tenant_session
 from db.unit_of_work import Actor, act_as, use_audit_key
-from portal import persisted
+from portal import graphiql, persisted
 from portal.budget import Budgets, charge
 from portal.graphql_http import (
     CONTENT_TYPES,
@@ -228,6 +228,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             log.exception("request failed outside GraphQL execution")
             response = _error(500, "INTERNAL", "Internal server error.")
         await response(scope, receive, send)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """The portal's own GraphiQL page, whose assets it serves itself (offline)."""
+        return graphiql.PAGE
 
     def _wants_ide(self, request: Request) -> bool:
         return (
@@ -468,6 +473,7 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
             Route("/readyz", readyz),
             # every method reaches the endpoint, which refuses the others GraphQL-shaped
             Route("/graphql", graphql),
+            *(graphiql.ROUTES if settings.is_dev else []),
         ],
         lifespan=lifespan,
     )

@@ -164,6 +164,9 @@ def token_create(
     name: Annotated[str, typer.Option(help="What the token is for.")],
     scope: Annotated[list[str] | None, typer.Option(help="A scope; repeat. Default: all.")] = None,
     days: Annotated[int, typer.Option(min=1, max=365, help="Lifetime in days.")] = 90,
+    trusted_only: Annotated[
+        bool, typer.Option(help="Run only the organisation's trusted documents.")
+    ] = False,
 ) -> None:
     """Create a token for an organisation; prints the secret once."""
     settings = get_settings()
@@ -187,6 +190,7 @@ def token_create(
                     scopes=scopes,
                     expires_at=utcnow() + dt.timedelta(days=days),
                     hashing_secret=settings.token_secret.get_secret_value(),
+                    trusted_documents_only=trusted_only,
                 )
                 return issued.secret
         finally:

@@ -26,6 +26,7 @@ import enum
 import hashlib
 import logging
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ from auth.scopes import Scope
 from db.enums import DocumentKind
 from db.persisted import PersistedDocument
 from db.session import LockedSession
+from db.unit_of_work import Change, record_changes
 from portal.kernel.checks import checked_text
 from portal.kernel.errors import BadInput, ErrorCode
 
@@ -131,6 +133,11 @@ class Resolved:
 
     query: str | None
     remember: str | None = None
+
+
+def document_uuid(organisation_id: uuid.UUID, sha256: str) -> uuid.UUID:
+    """A stable id for one organisation's document, for events and audit entries."""
+    return uuid.uuid5(organisation_id, sha256)
 
 
 def sha256_of(document: str) -> str:
@@ -388,6 +395,15 @@ async def register_trusted_documents(
             entry, f"documents.{index}", max_characters=max_characters, max_tokens=max_tokens
         )
         checked[sha256] = entry.document
+    mine = policy.own_persisted_documents(principal)
+    already = set(
+        await session.scalars(
+            mine.where(
+                PersistedDocument.sha256.in_(checked),
+                PersistedDocument.kind == DocumentKind.TRUSTED,
+            ).with_only_columns(PersistedDocument.sha256)
+        )
+    )
     await session.execute(
         _TRUST,
         [
@@ -400,7 +416,18 @@ async def register_trusted_documents(
             for sha256, document in checked.items()
         ],
     )
-    mine = policy.own_persisted_documents(principal)
+    # trusting a document widens what trusted-only credentials may run: audited like any
+    # change, though the upsert goes around the ORM
+    newly = [
+        Change(
+            object_type="PersistedDocument",
+            object_id=document_uuid(principal.organisation_id, sha256),
+            verb="trusted",
+            changes={"sha256": sha256, "client": client, "kind": {"to": "trusted"}},
+        )
+        for sha256 in sorted(checked.keys() - already)
+    ]
+    await session.run_sync(lambda sync: record_changes(sync, newly))
     trusted = await session.scalar(
         select(func.count()).select_from(
             mine.where(PersistedDocument.kind == DocumentKind.TRUSTED).subquery()

@@ -9,9 +9,11 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from auth.api_tokens import generate_token
 from auth.principal import Principal
-from db.session import LockedSession
+from db.session import LockedSession, create_engine
 from portal import alliances
+from portal.app import create_app
 from portal.settings import DEVELOPMENT_TOKEN_SECRET, Environment, Settings
 from tests.builders import World, gql
 
@@ -85,3 +87,29 @@ def test_production_accepts_a_real_secret_and_hides_introspection() -> None:
     settings = Settings(environment=Environment.PROD, token_secret="x" * 40)  # type: ignore[arg-type]
     assert not settings.introspection_enabled
     assert Settings(environment=Environment.DEV).introspection_enabled
+
+
+async def test_a_database_that_is_gone_gets_a_coded_error_not_a_traceback(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As during a database restart: the connection cannot be made."""
+    gone = create_engine("postgresql+asyncpg://portal_server@127.0.0.1:1/portal", pool_size=1)
+    transport = httpx.ASGITransport(app=create_app(settings, gone))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            with caplog.at_level(logging.ERROR, logger="portal.app"):
+                response = await c.post(
+                    "/graphql",
+                    json={"query": "{ viewer { scopes } }"},
+                    headers={"Authorization": f"Bearer {generate_token()}"},
+                )
+            ready = await c.get("/readyz")
+    finally:
+        await gone.dispose()
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [{"message": "Internal server error.", "extensions": {"code": "INTERNAL"}}]
+    }
+    assert "Traceback" not in response.text
+    assert any("outside GraphQL execution" in r.getMessage() for r in caplog.records)
+    assert ready.status_code == 503

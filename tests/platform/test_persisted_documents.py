@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.scopes import Scope
 from db.enums import DocumentKind, UserRole
-from db.models import utcnow
+from db.models import AuditEntry, utcnow
 from db.persisted import PersistedDocument
 from db.session import SERVER_ROLE, create_engine, tenant_session
 from portal import persisted
 from portal.app import create_app
+from portal.audit import verify_audit_trail
 from portal.database import as_role
 from portal.settings import Settings
 from tests.builders import Org, World
@@ -563,3 +564,28 @@ async def test_a_trusted_only_token_mints_only_trusted_only_tokens(
     restricted = await create(restricted=True)
     assert restricted["userErrors"] == []
     assert restricted["apiToken"] == {"trustedDocumentsOnly": True}
+
+
+async def test_trusting_a_document_is_audited_once(
+    client: httpx.AsyncClient, world: World, token: str
+) -> None:
+    """Trust widens what trusted-only credentials may run: each document trusted leaves a
+    signed audit entry, and registering it again leaves none."""
+
+    async def trusted_entries() -> list[tuple[str, dict[str, Any]]]:
+        async with world.sessions() as session:
+            rows = await session.execute(
+                select(AuditEntry.action, AuditEntry.changes).where(
+                    AuditEntry.object_type == "PersistedDocument"
+                )
+            )
+            return [(row.action, row.changes) for row in rows]
+
+    await register(client, token, [ME, SCOPES])
+    await register(client, token, [ME])
+    entries = await trusted_entries()
+    assert sorted(changes["sha256"] for _, changes in entries) == sorted([sha(ME), sha(SCOPES)])
+    assert {action for action, _ in entries} == {"persisteddocument.trusted"}
+    async with world.sessions() as session:
+        reports = await verify_audit_trail(session, Settings(token_secret=world.secret).audit_key)  # type: ignore[arg-type]
+    assert all(report.intact for report in reports)
