@@ -44,6 +44,7 @@ from portal.graphql_http import (
     GRAPHQL_RESPONSE,
     JSON,
     METHODS,
+    error_document,
     is_internal,
     is_json_body,
     is_request_error,
@@ -74,9 +75,11 @@ def _error(
     headers: dict[str, str] | None = None,
     media_type: str = JSON,
 ) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(
-        body, status_code=status, headers=headers, media_type=CONTENT_TYPES[media_type]
+        error_document(code, message),
+        status_code=status,
+        headers=headers,
+        media_type=CONTENT_TYPES[media_type],
     )
 
 

@@ -3,8 +3,10 @@ to answer in, which bodies are JSON, and what status a request error gets."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 
 from strawberry.http import GraphQLHTTPResponse
 
@@ -125,18 +127,26 @@ def request_error_status(media_type: str, *, internal: bool = False) -> int:
     return 500 if internal else 400
 
 
+def error_document(code: str, message: str) -> dict[str, Any]:
+    """The body of a refusal made outside GraphQL execution, shaped as GraphQL's errors."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def _extensions(result: GraphQLHTTPResponse) -> Iterator[dict[str, Any]]:
+    for error in result.get("errors") or ():
+        if isinstance(error, dict):
+            yield error.get("extensions") or {}
+
+
 def retry_after(result: GraphQLHTTPResponse) -> int | None:
     """The seconds to wait when the operation was refused for its budget (RATE_LIMITED,
     answered with HTTP 429 and ``Retry-After``), or None."""
-    for error in result.get("errors") or ():
-        extensions = error.get("extensions", {}) if isinstance(error, dict) else {}
+    for extensions in _extensions(result):
         if extensions.get("code") == "RATE_LIMITED":
             return int(extensions.get("retryAfter", 60))
     return None
 
 
 def is_internal(result: GraphQLHTTPResponse) -> bool:
-    return any(
-        isinstance(error, dict) and error.get("extensions", {}).get("code") == "INTERNAL"
-        for error in result.get("errors") or ()
-    )
+    """Whether the server's own fault is among the errors."""
+    return any(extensions.get("code") == "INTERNAL" for extensions in _extensions(result))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.graphql_http import error_document
 from portal.kernel.errors import ErrorCode
 
 
@@ -32,7 +33,7 @@ class RequestLimits:
 async def refuse(send: Send, status: int, code: ErrorCode, message: str) -> None:
     """Answer with a GraphQL-shaped error and ``status``, closing the connection (what the
     client still sends is not read)."""
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code.value}}]})
+    body = json.dumps(error_document(code.value, message))
     await send(
         {
             "type": "http.response.start",

@@ -36,6 +36,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
+    get_operation_ast,
     is_composite_type,
     value_from_ast_untyped,
 )
@@ -188,18 +189,7 @@ def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None:
-                operation = next(
-                    (
-                        d
-                        for d in document.definitions
-                        if isinstance(d, OperationDefinitionNode)
-                        and (
-                            context.operation_name is None
-                            or (d.name and d.name.value == context.operation_name)
-                        )
-                    ),
-                    None,
-                )
+                operation = get_operation_ast(document, context.operation_name)
                 if operation is not None:
                     fragments = {
                         d.name.value: d
