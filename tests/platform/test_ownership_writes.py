@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from db.enums import ContributionKind, IpKind, MilestoneKind
 from db.models import utcnow
 from db.session import tenant_session
-from portal import contributions, ip_assets, plans
+from portal import budget, contributions, ip_assets, persisted, plans
 from tests.builders import Org, World
 
 
@@ -80,6 +80,18 @@ async def objects(world: World) -> Objects:
         request = await ip_assets.request_ip_access(
             session, world.principal(cairo), asset.id, purpose="Validation study", now=now
         )
+    await budget.charge(world.sessions, world.principal(basel), 5)  # basel's spending
+    await world.token(basel)
+    async with world.acting(world.principal(basel)) as session:
+        document = "{ __typename }"
+        await persisted.register_trusted_documents(
+            session,
+            world.principal(basel),
+            client="basel web",
+            documents=[persisted.ManifestEntry(persisted.sha256_of(document), document)],
+            max_characters=20_000,
+            max_tokens=1_000,
+        )
     return Objects(basel, cairo, plan.id, milestone.id, contribution.id, asset.id, request.id)
 
 
@@ -99,7 +111,7 @@ async def snapshot(world: World) -> list[Any]:
     """Every row the attempts aim at, read past row-level security."""
     async with world.sessions() as session:
         return [
-            (await session.execute(text(f"SELECT * FROM {table} ORDER BY id"))).all()
+            (await session.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2, 3"))).all()
             for table in (
                 "plans",
                 "milestones",
@@ -109,6 +121,9 @@ async def snapshot(world: World) -> list[Any]:
                 "ip_access_requests",
                 "users",
                 "api_tokens",
+                "audit_heads",
+                "cost_spent",
+                "persisted_documents",
             )
         ]
 
@@ -147,6 +162,30 @@ ATTACKS = {
     "take another organisation's users": (
         "UPDATE users SET organisation_id = :me WHERE organisation_id = :other"
     ),
+    "take another organisation's tokens": (
+        "UPDATE api_tokens SET organisation_id = :me WHERE organisation_id = :other"
+    ),
+    "revive another organisation's tokens": (
+        "UPDATE api_tokens SET revoked_at = NULL, expires_at = now() + interval '9 years'"
+        " WHERE organisation_id = :other"
+    ),
+    "rewind another's audit head": (
+        "UPDATE audit_heads SET entries = 0 WHERE organisation_id = :other"
+    ),
+    "remove another's audit head": "DELETE FROM audit_heads WHERE organisation_id = :other",
+    "reset another's spending": "UPDATE cost_spent SET spent = 0 WHERE organisation_id = :other",
+    "spend another's budget": (
+        "INSERT INTO cost_spent (organisation_id, subject, window_start, spent)"
+        " VALUES (:other, 'organisation', date_trunc('minute', now()) + interval '1 minute', 9)"
+    ),
+    "demote another's trusted document": (
+        "UPDATE persisted_documents SET kind = 'automatic', client = NULL"
+        " WHERE organisation_id = :other"
+    ),
+    "persist a document for another": (
+        "INSERT INTO persisted_documents (organisation_id, sha256, document, kind, client)"
+        " VALUES (:other, repeat('a', 64), '{ __typename }', 'trusted', 'x')"
+    ),
 }
 
 
@@ -155,6 +194,7 @@ async def test_a_member_cannot_change_what_another_member_owns(
     world: World, objects: Objects, attack: str
 ) -> None:
     before = await snapshot(world)
+    assert all(before), "every table under attack holds rows of the victim"
     outcome = await attempt(
         world,
         objects.cairo,
