@@ -21,6 +21,14 @@ class UserRole(enum.StrEnum):
     VIEWER = "viewer"
 
 
+class UserStatus(enum.StrEnum):
+    INVITED = "invited"
+    """Invited by an admin, not signed in yet: no identity is bound to the person."""
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+    """May not sign in; every credential the person held or made was revoked."""
+
+
 class AllianceStatus(enum.StrEnum):
     FORMING = "forming"
     ACTIVE = "active"
@@ -38,6 +46,12 @@ class MembershipRole(enum.StrEnum):
 class CredentialKind(enum.StrEnum):
     API_TOKEN = "api_token"  # noqa: S105 - a kind of credential, not a secret
     OPERATOR = "operator"
+    ACCESS_TOKEN = "access_token"  # noqa: S105 - a kind of credential, not a secret
+    """The portal's own OAuth access token: a person signed in through a partner frontend
+    (the credential id is the grant, which refreshing keeps)."""
+    PROVIDER_TOKEN = "provider_token"  # noqa: S105 - a kind of credential, not a secret
+    """An access token of the person's own organisation's identity provider, accepted
+    where the organisation opted in."""
     SYSTEM = "system"
     """The server itself: scheduled jobs such as tacit approval and auto-escalation."""
 

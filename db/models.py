@@ -41,6 +41,7 @@ from db.enums import (
     MembershipRole,
     OrganisationKind,
     UserRole,
+    UserStatus,
 )
 
 NAMING_CONVENTION = {
@@ -119,11 +120,25 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320))
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[UserRole] = mapped_column(text_enum(UserRole, "role"))
-    issuer: Mapped[str] = mapped_column(String(500))
-    subject: Mapped[str] = mapped_column(String(255))
+    status: Mapped[UserStatus] = mapped_column(
+        text_enum(UserStatus, "status"), default=UserStatus.ACTIVE, server_default="active"
+    )
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    """With ``subject``, who the person is: bound at the first sign-in, never an e-mail."""
+    subject: Mapped[str | None] = mapped_column(String(255))
+    invited_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    signed_in_at: Mapped[dt.datetime | None]
+    deactivated_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = created_at()
 
-    __table_args__ = (UniqueConstraint("issuer", "subject", name="identity"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="identity"),
+        CheckConstraint(
+            "status = 'invited' OR (issuer IS NOT NULL AND subject IS NOT NULL)",
+            name="identity_bound",
+        ),
+        Index("ix_users_organisation_email", "organisation_id", text("lower(email)"), unique=True),
+    )
 
 
 class Alliance(Base):

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from alembic import op
 
-from db.session import APP_ROLE, JOB_ROLE, ORGANISATION_SETTING, SERVER_ROLE
+from db.session import APP_ROLE, JOB_ROLE, ORGANISATION_SETTING, SERVER_ROLE, SIGNIN_ROLE
 
 DEFINER_ROLE = "portal_rls"
 
@@ -108,6 +108,29 @@ def create_job_role() -> None:
         DO $$ BEGIN
           IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
             EXECUTE format('GRANT {JOB_ROLE} TO %I', current_user);
+          END IF;
+        END $$
+        """,
+    )
+
+
+def create_signin_role() -> None:
+    """Create the sign-in endpoints' role (cluster-wide, idempotently): no login, no
+    privilege of its own until a migration grants it the identity tables; the server (and
+    the migrating role, when it is no superuser) may switch into it."""
+    _execute(
+        f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SIGNIN_ROLE}') THEN
+            CREATE ROLE {SIGNIN_ROLE} NOLOGIN NOINHERIT;
+          END IF;
+        END $$
+        """,
+        f"GRANT {SIGNIN_ROLE} TO {SERVER_ROLE}",
+        f"""
+        DO $$ BEGIN
+          IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+            EXECUTE format('GRANT {SIGNIN_ROLE} TO %I', current_user);
           END IF;
         END $$
         """,

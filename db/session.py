@@ -34,6 +34,10 @@ to. Operator commands (migrations, demo, tokens) log in as the schema's owner in
 JOB_ROLE = "portal_jobs"
 """The role in which scheduled jobs list what is due across tenants (ids only): the only
 role that may call those definer functions, so no request can."""
+SIGNIN_ROLE = "portal_signin"
+"""The role of the sign-in endpoints (``/oauth/*``): before anyone is known they must find a
+client, an organisation's identity provider and a person of any organisation, so this role
+reads and writes the identity tables of every tenant and nothing of any alliance."""
 ORGANISATION_SETTING = "portal.organisation_id"
 
 
@@ -149,6 +153,16 @@ async def job_session(sessions: async_sessionmaker[LockedSession]) -> AsyncItera
     across tenants through the jobs' definer functions, and read nothing else."""
     async with sessions() as session:
         session.info["tenant"] = TenantContext(None, role=JOB_ROLE)
+        yield session
+
+
+@asynccontextmanager
+async def signin_session(
+    sessions: async_sessionmaker[LockedSession],
+) -> AsyncIterator[LockedSession]:
+    """A session in the sign-in role (``SIGNIN_ROLE``), acting for no organisation."""
+    async with sessions() as session:
+        session.info["tenant"] = TenantContext(None, role=SIGNIN_ROLE)
         yield session
 
 

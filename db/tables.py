@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from db import governance, models, persisted, portfolio
+from db import governance, identity, models, persisted, portfolio
 from db.models import Base
 
-MODULES = (models, governance, portfolio, persisted)
+MODULES = (models, governance, portfolio, persisted, identity)
 
 TENANT_TABLES: tuple[str, ...] = tuple(Base.metadata.tables)
 """Every table holds tenant data; each must have forced row-level security (tested)."""

@@ -29,7 +29,7 @@ from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Session, UOWTransaction
 
-from db import governance, portfolio
+from db import governance, identity, portfolio
 from db.enums import CredentialKind
 from db.models import (
     Alliance,
@@ -99,6 +99,14 @@ TRACKED: dict[type[Base], Tracked] = {
     Alliance: Tracked("Alliance", lambda alliance: alliance.id),
     Membership: Tracked("Membership", lambda membership: membership.alliance_id),
     ApiToken: Tracked("ApiToken", lambda _: None, redacted=frozenset({"token_hash"})),
+    identity.IdentityProvider: Tracked(
+        "IdentityProvider", lambda _: None, redacted=frozenset({"client_secret_encrypted"})
+    ),
+    identity.OAuthClient: Tracked(
+        "OAuthClient", lambda _: None, redacted=frozenset({"secret_hash"})
+    ),
+    # revoked by an admin's change (deactivating a person); made by the sign-in endpoints
+    identity.OAuthGrant: Tracked("OAuthGrant", lambda _: None),
     # bookkeeping of a create mutation; the object it created is recorded in its own right
     portfolio.IdempotencyKey: Tracked(
         "IdempotencyKey", lambda _: None, redacted=frozenset({"input_hash"})

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -112,6 +113,37 @@ class Settings(BaseSettings):
         "(fragments expanded).",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The portal's public base URL (https://portal.example.org): the issuer of "
+        "its access tokens and the base of its OAuth endpoints. Unset: http://HOST:PORT.",
+    )
+    key_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts the portal's signing keys and the identity providers' client "
+        "secrets at rest (any string of 32 characters or more). Unset: derived from "
+        "PORTAL_TOKEN_SECRET.",
+    )
+    access_token_seconds: int = Field(
+        default=300, ge=30, le=3600, description="Lifetime of the portal's access tokens."
+    )
+    refresh_token_days: int = Field(
+        default=30, ge=1, le=365, description="Lifetime of a sign-in's refresh tokens."
+    )
+    signin_seconds: int = Field(
+        default=600,
+        ge=60,
+        le=3600,
+        description="How long a person has to finish signing in at their identity provider.",
+    )
+    outbound_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Seconds the portal waits for an identity provider (discovery, keys, "
+        "token exchange).",
+    )
+
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:
         if self.environment is Environment.PROD:
@@ -119,6 +151,13 @@ class Settings(BaseSettings):
                 raise ValueError("PORTAL_TOKEN_SECRET must be set to a real secret in production")
             if len(self.token_secret.get_secret_value()) < 32:
                 raise ValueError("PORTAL_TOKEN_SECRET must be at least 32 characters")
+            if self.public_url is None or not _is_secure_origin(self.public_url):
+                raise ValueError(
+                    "PORTAL_PUBLIC_URL must be set to an https:// URL in production"
+                    " (http only for localhost)"
+                )
+        if self.key_encryption_key is not None and len(self.key_encryption_key) < 32:
+            raise ValueError("PORTAL_KEY_ENCRYPTION_KEY must be at least 32 characters")
         return self
 
     @property
@@ -129,12 +168,36 @@ class Settings(BaseSettings):
         return hmac.new(secret, b"alliance-portal audit anchor", hashlib.sha256).digest()
 
     @property
+    def sealing_key(self) -> bytes:
+        """The AES-256 key that seals secrets at rest (``portal.signin.sealing``)."""
+        if self.key_encryption_key is not None:
+            configured = self.key_encryption_key.get_secret_value().encode()
+            return hashlib.sha256(b"alliance-portal sealing\0" + configured).digest()
+        secret = self.token_secret.get_secret_value().encode()
+        return hmac.new(secret, b"alliance-portal sealing key", hashlib.sha256).digest()
+
+    @property
+    def issuer(self) -> str:
+        """The portal's own issuer identifier: its public URL without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
     def is_dev(self) -> bool:
         return self.environment is Environment.DEV
 
     @property
     def introspection_enabled(self) -> bool:
         return self.is_dev if self.introspection is None else self.introspection
+
+
+def _is_secure_origin(url: str) -> bool:
+    """https, or http on the machine itself (RFC 8252's loopback exception)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in {"localhost", "127.0.0.1", "::1"}
 
 
 @lru_cache

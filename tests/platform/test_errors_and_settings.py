@@ -4,6 +4,7 @@ production configuration refuses development secrets."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import httpx
 import pytest
@@ -83,8 +84,39 @@ def test_production_refuses_development_secrets(secret: str) -> None:
         Settings(environment=Environment.PROD, token_secret=secret)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        (None, False),
+        ("http://portal.example.org", False),
+        ("ftp://portal.example.org", False),
+        ("https://portal.example.org", True),
+        ("http://localhost:8000", True),
+    ],
+)
+def test_production_needs_a_public_https_url(url: str | None, accepted: bool) -> None:
+    """The public URL is the issuer of the portal's tokens; RFC 8414 wants https."""
+    build = partial(Settings, environment=Environment.PROD, token_secret="x" * 40, public_url=url)
+    if accepted:
+        assert build().issuer == url
+    else:
+        with pytest.raises(ValidationError, match="PORTAL_PUBLIC_URL"):
+            build()
+
+
+def test_a_short_key_encryption_key_is_refused() -> None:
+    with pytest.raises(ValidationError, match="PORTAL_KEY_ENCRYPTION_KEY"):
+        Settings(key_encryption_key="short")  # type: ignore[arg-type]
+    long = Settings(key_encryption_key="k" * 32)  # type: ignore[arg-type]
+    assert long.sealing_key != Settings().sealing_key
+
+
 def test_production_accepts_a_real_secret_and_hides_introspection() -> None:
-    settings = Settings(environment=Environment.PROD, token_secret="x" * 40)  # type: ignore[arg-type]
+    settings = Settings(
+        environment=Environment.PROD,
+        token_secret="x" * 40,  # type: ignore[arg-type]
+        public_url="https://portal.example.org",
+    )
     assert not settings.introspection_enabled
     assert Settings(environment=Environment.DEV).introspection_enabled
 
