@@ -8,7 +8,7 @@ from functools import partial
 
 import httpx
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from auth.api_tokens import generate_token
 from auth.principal import Principal
@@ -96,7 +96,9 @@ def test_production_refuses_development_secrets(secret: str) -> None:
 )
 def test_production_needs_a_public_https_url(url: str | None, accepted: bool) -> None:
     """The public URL is the issuer of the portal's tokens; RFC 8414 wants https."""
-    build = partial(Settings, environment=Environment.PROD, token_secret="x" * 40, public_url=url)
+    build = partial(
+        Settings, environment=Environment.PROD, token_secret=SecretStr("x" * 40), public_url=url
+    )
     if accepted:
         assert build().issuer == url
     else:
