@@ -33,9 +33,10 @@ from strawberry.types import ExecutionResult
 from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
 from auth.authenticate import authenticate_api_token
 from auth.principal import Principal
+from db.enums import CredentialKind
 from db.models import ApiToken, utcnow
 from db.request_context import request_id
-from db.session import LockedSession, make_sessionmaker, tenant_session
+from db.session import LockedSession, make_sessionmaker, signin_session, tenant_session
 from db.unit_of_work import Actor, act_as, use_audit_key
 from portal import graphiql, persisted
 from portal.budget import Budgets, charge
@@ -56,6 +57,10 @@ from portal.http_limits import LimitRequests, RequestLimits
 from portal.jobs import run_forever
 from portal.logs import AccessLog
 from portal.settings import Settings
+from portal.signin.bearer import BearerJwts, OwnKeys
+from portal.signin.endpoints import SignIn
+from portal.signin.keys import ensure_signing_key
+from portal.signin.validation import InvalidToken
 from schema import build_schema
 from schema.context import Context
 from schema.loaders import Loaders
@@ -83,10 +88,14 @@ def _error(
     )
 
 
-def _unauthenticated(message: str, media_type: str) -> Response:
-    return _error(
-        401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="portal"'}, media_type
-    )
+def _unauthenticated(message: str, media_type: str, *, invalid_token: bool = False) -> Response:
+    """401 with RFC 6750's challenge: a presented token that is refused says why
+    (``error="invalid_token"``); a request with none gets the bare challenge (§3.1)."""
+    challenge = 'Bearer realm="portal"'
+    if invalid_token:
+        description = message.replace("\\", "").replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    return _error(401, "UNAUTHENTICATED", message, {"WWW-Authenticate": challenge}, media_type)
 
 
 # --- GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/) ----------------
@@ -205,7 +214,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     request_adapter_class = _RequestAdapter
 
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[LockedSession]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[LockedSession],
+        bearer_jwts: BearerJwts,
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.is_dev else None,
@@ -213,6 +227,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sessions = sessions
+        self.bearer_jwts = bearer_jwts
         self.last_used = LastUsed(sessions)
         self.budgets = Budgets(
             settings.cost_budget_per_credential, settings.cost_budget_per_organisation
@@ -270,15 +285,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if match is None:
             return _unauthenticated("the Authorization header must be 'Bearer <token>'", media_type)
 
+        token = match.group(1)
         async with tenant_session(self.sessions, None) as session:
-            principal = await authenticate_api_token(
-                session,
-                match.group(1),
-                secret=self.settings.token_secret.get_secret_value(),
-                now=utcnow(),
-            )
-            if principal is None:
-                return _unauthenticated("the token is invalid, expired or revoked", media_type)
+            if token.startswith(TOKEN_PREFIX):
+                principal = await authenticate_api_token(
+                    session,
+                    token,
+                    secret=self.settings.token_secret.get_secret_value(),
+                    now=utcnow(),
+                )
+                if principal is None:
+                    return _unauthenticated(
+                        "the token is invalid, expired or revoked", media_type, invalid_token=True
+                    )
+            else:
+                try:
+                    principal = await self.bearer_jwts.authenticate(session, token)
+                except InvalidToken as error:
+                    return _unauthenticated(str(error), media_type, invalid_token=True)
             act_as(session, Actor.of(principal))
             context = Context(
                 request=request,
@@ -307,7 +331,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if self.budgets.enabled:
             # charged whatever the outcome, so failing operations are paid for too
             tasks.add_task(charge, self.sessions, principal, context.cost or 1)
-        if principal.credential_id is not None and self.last_used.due(principal.credential_id):
+        if (
+            principal.credential_kind is CredentialKind.API_TOKEN
+            and principal.credential_id is not None
+            and self.last_used.due(principal.credential_id)
+        ):
             tasks.add_task(self.last_used.record, principal)
         response.background = tasks
         return response
@@ -441,7 +469,10 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
     """The portal's ASGI app over ``engine`` (whose lifetime the caller owns)."""
     use_audit_key(settings.audit_key)
     sessions = make_sessionmaker(engine)
-    graphql = GraphQLEndpoint(settings, sessions)
+    own_keys = OwnKeys(sessions, access_lifetime=settings.access_token_seconds)
+    signin = SignIn(settings, sessions, own_keys)
+    bearer_jwts = BearerJwts(settings.issuer, sessions, own_keys, signin.key_sets)
+    graphql = GraphQLEndpoint(settings, sessions, bearer_jwts)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -458,6 +489,10 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # the first start of a portal makes its signing key (the token endpoint would too)
+        async with signin_session(sessions) as session:
+            await ensure_signing_key(session, settings.sealing_key, utcnow())
+            await session.commit()
         jobs = (
             asyncio.create_task(run_forever(sessions, settings.jobs_interval))
             if settings.jobs_interval > 0
@@ -476,6 +511,7 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
             Route("/readyz", readyz),
             # every method reaches the endpoint, which refuses the others GraphQL-shaped
             Route("/graphql", graphql),
+            *signin.routes(),
             *(graphiql.ROUTES if settings.is_dev else []),
         ],
         lifespan=lifespan,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.scopes import ALL_SCOPES, parse_scopes
+from db.enums import OrganisationKind
 from db.models import ApiToken, Organisation, utcnow
 from db.session import SERVER_ROLE, create_engine, make_sessionmaker
 from db.unit_of_work import Actor, act_as, use_audit_key
@@ -34,6 +35,10 @@ token_app = typer.Typer(
 )
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail (operator commands).", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations (operator commands).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The portal's token-signing keys (operator commands).", no_args_is_help=True
+)
 
 
 @app.callback()
@@ -46,6 +51,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(schema_app, name="schema")
 app.add_typer(audit_app, name="audit")
+app.add_typer(org_app, name="org")
+app.add_typer(keys_app, name="keys")
 
 
 @app.command()
@@ -302,3 +309,149 @@ def schema_export(
 
     output.write_text(build_schema(Settings()).as_str() + "\n")
     typer.echo(f"wrote {output}", err=True)
+
+
+@org_app.command("create")
+def org_create(
+    slug: Annotated[str, typer.Option(help="Short name: lower-case letters, digits, hyphens.")],
+    name: Annotated[str, typer.Option(help="The organisation's full name.")],
+    kind: Annotated[OrganisationKind, typer.Option(help="What kind of organisation it is.")],
+    country: Annotated[str, typer.Option(help="ISO 3166 alpha-2 code, e.g. DE.")],
+    admin_email: Annotated[str, typer.Option(help="E-mail of its first admin (invited).")],
+    admin_name: Annotated[str, typer.Option(help="Name of its first admin.")] = "",
+    domain: Annotated[
+        list[str] | None,
+        typer.Option(help="An e-mail domain it claims, for the sign-in page; repeat."),
+    ] = None,
+) -> None:
+    """Onboard an organisation: prints it and its first admin's invitation with a bootstrap
+    token (shown once, a week) to register the organisation's identity provider."""
+    from portal.kernel.errors import BadInput
+    from portal.onboarding import BOOTSTRAP_LIFETIME, onboard_organisation
+
+    settings = get_settings()
+    url = operator_url(settings)
+
+    async def create() -> Any:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                return await onboard_organisation(
+                    session,
+                    slug=slug,
+                    name=name,
+                    kind=kind,
+                    country=country,
+                    admin_email=admin_email,
+                    admin_name=admin_name,
+                    domains=domain or [],
+                    hashing_secret=settings.token_secret.get_secret_value(),
+                )
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(create())
+    except BadInput as error:
+        raise typer.BadParameter(error.message, param_hint=f"--{error.field}") from None
+    org = done.organisation
+    typer.echo(f"organisation {org.slug} ({org.name}, {org.kind.value}, {org.country}) {org.id}")
+    if done.domains:
+        typer.echo(f"claims e-mail domains: {', '.join(done.domains)}")
+    typer.echo(f"invited first admin: {done.admin.email} (pending until first sign-in)")
+    typer.echo(
+        f"bootstrap token for the admin, valid {BOOTSTRAP_LIFETIME.days} days (shown once):\n"
+        f"  {done.bootstrap_token}\n"
+        "With it, register the organisation's identity provider (registerIdentityProvider, "
+        "see README: Sign-in); the admin then signs in through it."
+    )
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organisations: slug, kind, country, people, identity provider."""
+    from sqlalchemy import func
+
+    from db.identity import IdentityProvider
+    from db.models import User
+
+    url = operator_url(get_settings())
+
+    async def rows() -> list[Any]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                people = (
+                    select(func.count())
+                    .where(User.organisation_id == Organisation.id)
+                    .scalar_subquery()
+                )
+                found = await session.execute(
+                    select(Organisation, people, IdentityProvider.issuer)
+                    .outerjoin(IdentityProvider)
+                    .order_by(Organisation.slug)
+                )
+                return list(found)
+        finally:
+            await engine.dispose()
+
+    for org, people, issuer in asyncio.run(rows()):
+        typer.echo(
+            f"{org.slug:<24} {org.kind.value:<10} {org.country}  {people:>4} people  "
+            f"{issuer or 'no identity provider'}"
+        )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    lead_minutes: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Minutes the new key is published before it signs; longer than clients "
+            "cache the key set.",
+        ),
+    ] = 60,
+) -> None:
+    """Make a new signing key: published now, signing after the lead; the current key stops
+    signing then and stays published until its last access token has expired."""
+    from db.session import signin_session
+    from portal.signin import keys
+
+    settings = get_settings()
+    url = operator_url(settings)
+
+    async def rotate() -> Any:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with signin_session(make_sessionmaker(engine)) as session, session.begin():
+                return await keys.rotate(
+                    session, settings.sealing_key, utcnow(), dt.timedelta(minutes=lead_minutes)
+                )
+        finally:
+            await engine.dispose()
+
+    key = asyncio.run(rotate())
+    typer.echo(f"new key {key.kid}: published now, signs from {key.signs_from:%Y-%m-%d %H:%M} UTC")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the signing keys and when each signs."""
+    from db.identity import SigningKey
+
+    url = operator_url(get_settings())
+
+    async def rows() -> list[SigningKey]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return list(
+                    await session.scalars(select(SigningKey).order_by(SigningKey.signs_from))
+                )
+        finally:
+            await engine.dispose()
+
+    for key in asyncio.run(rows()):
+        until = f"{key.signs_until:%Y-%m-%d %H:%M}" if key.signs_until else "now on"
+        typer.echo(f"{key.kid}  {key.alg}  signs {key.signs_from:%Y-%m-%d %H:%M} .. {until}")

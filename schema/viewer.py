@@ -22,9 +22,14 @@ MAX_IDS = 100
 class Viewer:
     organisation_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.ID | None = strawberry.field(
-        description="The user behind the credential, if a person created it."
+        description="The person acting: who signed in (access_token, provider_token), or "
+        "who created the API token; null for an operator's token."
     )
-    credential_kind: str = strawberry.field(description="api_token, for now.")
+    credential_kind: str = strawberry.field(
+        description="How the caller authenticated: api_token (a machine credential), "
+        "access_token (a person signed in through the portal's OAuth server), or "
+        "provider_token (a person's token from their organisation's identity provider)."
+    )
     scopes: list[str] = strawberry.field(description="What the credential may do.")
 
     @strawberry.field(description="The organisation the caller acts for.")
