@@ -341,7 +341,6 @@ class SignIn:
                 body = await self._tokens(session, client, granted, now)
                 await session.commit()
         except OAuthError as error:
-            # a reuse revoked a grant: that revocation stands although the request fails
             return _oauth_error(error)
         return JSONResponse(body, headers=NO_STORE)
 

@@ -276,6 +276,7 @@ async def redeem_code(
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
     if row.used_at is not None:
         await _revoke_grant(session, row.grant_id, "code_reuse")
+        await session.commit()  # the revocation stands although the request fails
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
     if row.expires_at <= now:
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
@@ -334,6 +335,7 @@ async def refresh(
         raise OAuthError("invalid_grant", "the refresh token is unknown, expired or revoked")
     if row.used_at is not None:
         await _revoke_grant(session, grant.id, "refresh_token_reuse")
+        await session.commit()  # the revocation stands although the request fails
         raise OAuthError("invalid_grant", "the refresh token is unknown, expired or revoked")
     if row.expires_at <= now or grant.revoked_at is not None:
         raise OAuthError("invalid_grant", "the refresh token is unknown, expired or revoked")
