@@ -136,6 +136,13 @@ class Settings(BaseSettings):
         le=3600,
         description="How long a person has to finish signing in at their identity provider.",
     )
+    key_set_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Least seconds between two fetches of one identity provider's key set "
+        "when tokens name keys it lacks (a rotation), so made-up key ids cannot flood it.",
+    )
     outbound_timeout: float = Field(
         default=5.0,
         gt=0,

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from db.identity import OAuthClient
+from db.identity import IdentityProvider, OAuthClient
 from db.models import utcnow
 from db.session import LockedSession, signin_session
 from portal.settings import Settings
@@ -82,7 +82,10 @@ class SignIn:
     key_sets: RemoteKeySets = field(init=False)
 
     def __post_init__(self) -> None:
-        self.key_sets = RemoteKeySets(timeout=self.settings.outbound_timeout)
+        self.key_sets = RemoteKeySets(
+            timeout=self.settings.outbound_timeout,
+            refresh_interval=self.settings.key_set_refresh_seconds,
+        )
 
     @property
     def issuer(self) -> str:
@@ -255,44 +258,38 @@ class SignIn:
                     "This sign-in is unknown, expired or "
                     "already finished. Start again from the application.",
                 )
-            await session.commit()  # the state is spent whatever happens next
-            back = _Back(signin.redirect_uri, signin.client_state, self.issuer)
             provider = await server.provider_of(session, signin.organisation_id)
-            if provider is None:
-                return back.error("access_denied", "the organisation's sign-in was removed")
-            if params.get("error"):
-                return back.error("access_denied", "the identity provider did not sign you in")
-            if params.get("iss") is not None and params.get("iss") != provider.issuer:
-                return back.error("access_denied", "the answer came from another issuer")
-            secret = (
-                unseal(
-                    self.settings.sealing_key,
-                    provider.client_secret_encrypted,
-                    purpose=CLIENT_SECRET_PURPOSE,
-                )
-                if provider.client_secret_encrypted is not None
-                else None
+            await session.commit()  # the state is spent whatever happens next
+        back = _Back(signin.redirect_uri, signin.client_state, self.issuer)
+        if provider is None:
+            return back.error("access_denied", "the organisation's sign-in was removed")
+        if params.get("error"):
+            return back.error("access_denied", "the identity provider did not sign you in")
+        if params.get("iss") is not None and params.get("iss") != provider.issuer:
+            return back.error("access_denied", "the answer came from another issuer")
+        # no transaction stays open while the provider is asked
+        try:
+            raw = await exchange_code(
+                provider,
+                self._client_secret(provider),
+                code=params.get("code", ""),
+                callback=f"{self.issuer}/oauth/callback",
+                verifier=signin.upstream_verifier,
+                seconds=self.settings.outbound_timeout,
             )
+            identity = await verify_id_token(
+                provider, raw, nonce=signin.upstream_nonce, key_sets=self.key_sets
+            )
+        except UpstreamRefused as error:
+            return back.error("access_denied", str(error))
+        except InvalidToken as error:
+            log.warning("ID token of %s refused: %s", provider.issuer, error)
+            return back.error("access_denied", f"the identity provider's ID token: {error}")
+        async with signin_session(self.sessions) as session:
             try:
-                raw = await exchange_code(
-                    provider,
-                    secret,
-                    code=params.get("code", ""),
-                    callback=f"{self.issuer}/oauth/callback",
-                    verifier=signin.upstream_verifier,
-                    seconds=self.settings.outbound_timeout,
-                )
-                identity = await verify_id_token(
-                    provider, raw, nonce=signin.upstream_nonce, key_sets=self.key_sets
-                )
                 user = await admit(session, provider, identity, now)
-            except (UpstreamRefused, NotAdmitted) as error:
-                await session.rollback()
+            except NotAdmitted as error:
                 return back.error("access_denied", str(error))
-            except InvalidToken as error:
-                await session.rollback()
-                log.warning("ID token of %s refused: %s", provider.issuer, error)
-                return back.error("access_denied", f"the identity provider's ID token: {error}")
             code = await server.issue_code(
                 session,
                 hashing_key=self.hashing_key,
@@ -303,6 +300,12 @@ class SignIn:
             )
             await session.commit()
         return back.success(code)
+
+    def _client_secret(self, provider: IdentityProvider) -> str | None:
+        sealed = provider.client_secret_encrypted
+        if sealed is None:
+            return None
+        return unseal(self.settings.sealing_key, sealed, purpose=CLIENT_SECRET_PURPOSE)
 
     # --- the token endpoint and friends ----------------------------------------------
 
