@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 from sqlalchemy import insert
 
 from db.enums import UserRole, UserStatus
@@ -142,7 +142,7 @@ async def test_a_provider_token_acts_for_its_person_and_survives_the_provider_go
     carla = await person(world, org, idp)
     async with httpx.AsyncClient() as http:
         token = await provider_access_token(http, idp, PORTAL_AT_C, "carla", CALLBACK)
-    assert jwt.decode(token, KeySet.import_key_set(idp.private_jwks)).header["typ"] == "at+jwt"
+    assert jwt.decode(token, ECKey.import_key(idp.keys[0])).header["typ"] == "at+jwt"
     response = await viewer(client, token)
     assert response.status_code == 200, response.text
     acting = response.json()["data"]["viewer"]
