@@ -263,3 +263,34 @@ async def test_the_portal_publishes_only_public_keys(client: httpx.AsyncClient, 
     (key,) = response.json()["keys"]
     assert (key["kty"], key["alg"], key["use"]) == ("EC", "ES256", "sig")
     assert "d" not in key
+
+
+async def test_what_a_signed_in_person_does_is_attributed_to_them_and_their_sign_in(
+    client: httpx.AsyncClient, world: World, mint: Mint
+) -> None:
+    """The audit trail (and every signature, which takes the same actor) names the person
+    and the grant they acted through, with the kind of credential."""
+    from sqlalchemy import select
+
+    from db.models import AuditEntry
+    from tests.builders import gql
+
+    org = await world.organisation()
+    admin = await grant(world, org)
+    token = await mint.token(admin, scope="alliances:read alliances:write")
+    body = await gql(
+        client,
+        token,
+        "mutation($input: CreateAllianceInput!) { createAlliance(input: $input) "
+        "{ alliance { id } userErrors { code } } }",
+        {"input": {"name": "Signed-in alliance"}},
+    )
+    assert body["data"]["createAlliance"]["userErrors"] == [], body
+    async with world.sessions() as session:
+        entries = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.alliance_id.is_not(None)))
+        )
+    assert entries
+    assert {(e.user_id, e.credential_kind.value, e.credential_id) for e in entries} == {
+        (admin.user_id, "access_token", admin.grant_id)
+    }
