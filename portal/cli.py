@@ -76,6 +76,8 @@ def serve(
     _check_login(found.server, refuse=not settings.is_dev)
     host = host or settings.host
     port = settings.port if port is None else port
+    # the default issuer (no PORTAL_PUBLIC_URL) is where this server listens
+    settings = settings.model_copy(update={"host": host, "port": port})
     config = uvicorn.Config(
         create_app(settings, create_engine(found.server, pool_size=settings.db_pool_size)),
         host=host,
@@ -139,22 +141,43 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False,
 ) -> None:
     """Seed the demo world (idempotent) and print a fresh all-scopes token per organisation."""
-    from portal.demo import seed_demo
+    from portal.demo import DEMO_REDIRECT_URI, seed_demo
 
     settings = get_settings()
     url = operator_url(settings)
     migrate(url, server_password=_server_password(settings))
-    tokens = asyncio.run(seed_demo(url, settings.token_secret.get_secret_value()))
+    access = asyncio.run(seed_demo(url, settings.token_secret.get_secret_value()))
     if as_json:
-        typer.echo(json.dumps([{"organisation": slug, "token": token} for slug, token in tokens]))
+        typer.echo(
+            json.dumps(
+                [
+                    {"organisation": a.slug, "token": a.token, "client_id": a.client_id}
+                    for a in access
+                ]
+            )
+        )
         return
+    base = settings.issuer
     typer.echo("Demo organisations and fresh API tokens (shown once):")
-    for slug, token in tokens:
-        typer.echo(f"  {slug:<24} {token}")
+    for entry in access:
+        typer.echo(f"  {entry.slug:<24} {entry.token}")
     typer.echo(
         '\nTry: curl -H "Authorization: Bearer <token>" -H "Content-Type: application/json"'
         ' -d \'{"query":"{ viewer { organisation { name } } }"}\' '
-        f"http://{settings.host}:{settings.port}/graphql"
+        f"{base}/graphql"
+    )
+    typer.echo(
+        "\nSign-in: each organisation has a registered public test client (PKCE, redirect "
+        f"URI {DEMO_REDIRECT_URI}):"
+    )
+    for entry in access:
+        typer.echo(f"  {entry.slug:<24} client_id {entry.client_id}")
+    typer.echo(
+        f"Open {base}/oauth/authorize?response_type=code&client_id=<client_id>"
+        f"&redirect_uri={DEMO_REDIRECT_URI}&scope=openid%20alliances:read"
+        "&code_challenge=<S256 of your verifier>&code_challenge_method=S256&state=<random>"
+        "\nThe portal asks for the organisation and sends you to its identity provider, once "
+        "its admin registered one (README: Sign-in)."
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES
 from db.enums import AllianceStatus, CredentialKind, MembershipRole, OrganisationKind, UserRole
+from db.identity import OAuthClient
 from db.models import Alliance, Organisation, User, utcnow
 from db.session import LockedSession, create_engine, make_sessionmaker, tenant_session
 from db.unit_of_work import Actor, act_as
@@ -144,8 +145,42 @@ def _admin_principal(org: Organisation, admin: User) -> Principal:
     )
 
 
-async def seed_demo(url: str, hashing_secret: str) -> list[tuple[str, str]]:
-    """Seed the demo world into ``url`` and return (slug, fresh token) per organisation."""
+DEMO_REDIRECT_URI = "http://127.0.0.1:5173/callback"
+"""Where the demo frontends want people back after signing in (a local dev server)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccess:
+    """How to reach the demo as one organisation: a fresh API token, and the registered
+    public OAuth client a frontend signs its people in with."""
+
+    slug: str
+    token: str
+    client_id: str
+
+
+async def _demo_client(session: LockedSession, org: Organisation, admin: User) -> str:
+    client_id = f"demo-{org.slug}"
+    if await session.scalar(select(OAuthClient.id).where(OAuthClient.client_id == client_id)):
+        return client_id
+    session.add(
+        OAuthClient(
+            client_id=client_id,
+            organisation_id=org.id,
+            name=f"{org.name} demo frontend",
+            redirect_uris=[DEMO_REDIRECT_URI],
+            is_public=True,
+            created_by_user_id=admin.id,
+            owner_user_id=admin.id,
+        )
+    )
+    await session.flush()
+    return client_id
+
+
+async def seed_demo(url: str, hashing_secret: str) -> list[DemoAccess]:
+    """Seed the demo world into ``url`` and return a fresh token and the demo OAuth client
+    per organisation."""
     engine = create_engine(url, pool_size=2)
     sessions = make_sessionmaker(engine)
     try:
@@ -201,7 +236,7 @@ async def seed_demo(url: str, hashing_secret: str) -> list[tuple[str, str]]:
             if spec.name == "Oncology Biomarker Alliance":
                 await seed_oncology_portfolio(sessions, cast, now)
 
-        tokens: list[tuple[str, str]] = []
+        tokens: list[DemoAccess] = []
         async with sessions() as session, session.begin():
             for org_spec in ORGANISATIONS:
                 org = organisations[org_spec.slug]
@@ -215,7 +250,8 @@ async def seed_demo(url: str, hashing_secret: str) -> list[tuple[str, str]]:
                     expires_at=utcnow() + dt.timedelta(days=30),
                     hashing_secret=hashing_secret,
                 )
-                tokens.append((org_spec.slug, issued.secret))
+                client_id = await _demo_client(session, org, admins[org.id])
+                tokens.append(DemoAccess(org_spec.slug, issued.secret, client_id))
         return tokens
     finally:
         await engine.dispose()
