@@ -32,6 +32,7 @@ from db.governance import (
     Signature,
     VisibilityGrant,
 )
+from db.identity import IdentityProvider, OAuthClient, OAuthGrant
 from db.models import Alliance, ApiToken, Membership, Organisation, User
 from db.persisted import PersistedDocument
 from db.portfolio import (
@@ -97,6 +98,23 @@ def own_api_tokens(principal: Principal) -> Select[ApiToken]:
     return select(ApiToken).where(ApiToken.organisation_id == principal.organisation_id)
 
 
+def own_identity_provider(principal: Principal) -> Select[IdentityProvider]:
+    """The principal's organisation's identity provider (one at most; admins manage it)."""
+    return select(IdentityProvider).where(
+        IdentityProvider.organisation_id == principal.organisation_id
+    )
+
+
+def own_oauth_clients(principal: Principal) -> Select[OAuthClient]:
+    """OAuth clients of the principal's organisation (only admins may list them)."""
+    return select(OAuthClient).where(OAuthClient.organisation_id == principal.organisation_id)
+
+
+def own_oauth_grants(principal: Principal) -> Select[OAuthGrant]:
+    """Sign-ins (grants) of the principal's organisation's people, for revoking them."""
+    return select(OAuthGrant).where(OAuthGrant.organisation_id == principal.organisation_id)
+
+
 def own_persisted_documents(principal: Principal) -> Select[PersistedDocument]:
     """The GraphQL documents the principal's organisation has persisted (trusted or
     automatic); no organisation can run, or learn of, another's."""
@@ -129,6 +147,12 @@ def own_users(principal: Principal) -> Select[User]:
     """The people of the principal's own organisation (other organisations' users are seen
     only as seat representatives)."""
     return select(User).where(User.organisation_id == principal.organisation_id)
+
+
+def own_organisation(principal: Principal) -> Select[Organisation]:
+    """The principal's own organisation; changes to its people lock this row, so that
+    checks such as "another active admin remains" see each other's results."""
+    return select(Organisation).where(Organisation.id == principal.organisation_id)
 
 
 def own_membership(principal: Principal, alliance_id: uuid.UUID) -> Select[Membership]:

@@ -1,0 +1,1 @@
+"""Identity providers in the GraphQL schema."""

@@ -1,0 +1,1 @@
+"""OAuth clients in the GraphQL schema."""
