@@ -10,7 +10,7 @@ from sqlalchemy import text
 from auth.api_tokens import hash_token, is_well_formed
 from auth.principal import Principal
 from auth.scopes import ALL_SCOPES, ROLE_SCOPES, Scope
-from db.enums import CredentialKind, UserRole
+from db.enums import CredentialKind, UserRole, UserStatus
 from db.session import LockedSession, set_tenant
 
 
@@ -21,8 +21,9 @@ async def authenticate_api_token(
     expired. On success the session acts for the token's organisation from then on.
 
     The token's scopes are narrowed to its creator's current role, so demoting a user
-    narrows every token they made. A token made for trusted documents only says so on the
-    principal, which then runs nothing else (``portal.persisted``).
+    narrows every token they made, and a deactivated creator's tokens are refused. A token
+    made for trusted documents only says so on the principal, which then runs nothing else
+    (``portal.persisted``).
     """
     if not is_well_formed(token):
         return None
@@ -33,6 +34,8 @@ async def authenticate_api_token(
         )
     ).one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.creator_status == UserStatus.DEACTIVATED:
         return None
     scopes = frozenset(Scope(s) for s in row.scopes if s in Scope.__members__.values())
     if row.created_by_user_id is not None:

@@ -134,7 +134,7 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("issuer", "subject", name="identity"),
         CheckConstraint(
-            "status = 'invited' OR (issuer IS NOT NULL AND subject IS NOT NULL)",
+            "status <> 'active' OR (issuer IS NOT NULL AND subject IS NOT NULL)",
             name="identity_bound",
         ),
         Index("ix_users_organisation_email", "organisation_id", text("lower(email)"), unique=True),

@@ -28,6 +28,8 @@ from schema.contributions import mutations as contributions_mutations
 from schema.contributions import queries as contributions_queries
 from schema.decisions import mutations as decisions_mutations
 from schema.decisions import queries as decisions_queries
+from schema.identity_providers import mutations as identity_providers_mutations
+from schema.identity_providers import queries as identity_providers_queries
 from schema.ip_assets import mutations as ip_assets_mutations
 from schema.ip_assets import queries as ip_assets_queries
 from schema.issues import mutations as issues_mutations
@@ -39,6 +41,10 @@ from schema.meetings import mutations as meetings_mutations
 from schema.meetings import queries as meetings_queries
 from schema.minutes import mutations as minutes_mutations
 from schema.minutes import queries as minutes_queries
+from schema.oauth_clients import mutations as oauth_clients_mutations
+from schema.oauth_clients import queries as oauth_clients_queries
+from schema.people import mutations as people_mutations
+from schema.people import queries as people_queries
 from schema.persisted_documents import mutations as persisted_documents_mutations
 from schema.plans import mutations as plans_mutations
 from schema.plans import queries as plans_queries
@@ -50,6 +56,9 @@ class Query(
     viewer.Queries,
     alliances_queries.Queries,
     api_tokens_queries.Queries,
+    people_queries.Queries,
+    identity_providers_queries.Queries,
+    oauth_clients_queries.Queries,
     committees_queries.Queries,
     meetings_queries.Queries,
     action_items_queries.Queries,
@@ -70,6 +79,9 @@ class Query(
 class Mutation(
     alliances_mutations.Mutations,
     api_tokens_mutations.Mutations,
+    people_mutations.Mutations,
+    identity_providers_mutations.Mutations,
+    oauth_clients_mutations.Mutations,
     persisted_documents_mutations.Mutations,
     committees_mutations.Mutations,
     meetings_mutations.Mutations,

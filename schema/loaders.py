@@ -16,11 +16,14 @@ from schema.api_tokens.loaders import ApiTokenLoaders
 from schema.committees.loaders import CommitteeLoaders
 from schema.contributions.loaders import ContributionLoaders
 from schema.decisions.loaders import DecisionLoaders
+from schema.identity_providers.loaders import IdentityProviderLoaders
 from schema.ip_assets.loaders import IpAssetLoaders
 from schema.issues.loaders import IssueLoaders
 from schema.meetings.loaders import MeetingLoaders
 from schema.minutes.loaders import MinutesLoaders
+from schema.oauth_clients.loaders import OAuthClientLoaders
 from schema.organisations.loaders import OrganisationLoaders
+from schema.people.loaders import PeopleLoaders
 from schema.plans.loaders import PlanLoaders
 
 
@@ -42,6 +45,18 @@ class Loaders:
     @cached_property
     def api_tokens(self) -> ApiTokenLoaders:
         return ApiTokenLoaders(self.session, self.principal)
+
+    @cached_property
+    def identity_providers(self) -> IdentityProviderLoaders:
+        return IdentityProviderLoaders(self.session, self.principal)
+
+    @cached_property
+    def oauth_clients(self) -> OAuthClientLoaders:
+        return OAuthClientLoaders(self.session, self.principal)
+
+    @cached_property
+    def people(self) -> PeopleLoaders:
+        return PeopleLoaders(self.session, self.principal)
 
     @cached_property
     def committees(self) -> CommitteeLoaders:

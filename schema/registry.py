@@ -10,11 +10,14 @@ from schema.api_tokens.types import ApiToken
 from schema.committees import types as committees
 from schema.contributions import types as contributions
 from schema.decisions import types as decisions
+from schema.identity_providers.types import IdentityProvider
 from schema.ip_assets import types as ip_assets
 from schema.issues import types as issues
 from schema.meetings import types as meetings
 from schema.minutes import types as minutes
+from schema.oauth_clients.types import OAuthClient
 from schema.organisations.types import Organisation
+from schema.people.types import Person
 from schema.plans import types as plans
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
@@ -22,6 +25,9 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Alliance": Alliance,
     "Membership": Membership,
     "ApiToken": ApiToken,
+    "Person": Person,
+    "IdentityProvider": IdentityProvider,
+    "OAuthClient": OAuthClient,
     **committees.NODE_TYPES,
     **meetings.NODE_TYPES,
     **action_items.NODE_TYPES,

@@ -38,21 +38,36 @@ def _known(info: Info, row: models.Committee) -> Committee:
 
 
 @strawberry.type(
-    description="A person named by an organisation to sit for its seat. Visible to every "
-    "current member of the alliance."
+    description="A person named by an organisation to sit for its seat: partners see their "
+    "name and organisation; their e-mail address only their own organisation sees. "
+    "Visible to every current member of the alliance."
 )
 class Representative:
+    organisation_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.ID = strawberry.field(
         description="The user's ID (as viewer.userId shows it to the user)."
     )
     display_name: str = strawberry.field(description="The person's name.")
-    email: str = strawberry.field(description="Where to reach the person.")
+    email: str | None = strawberry.field(
+        description="Where to reach the person: shown to the people of their own "
+        "organisation only; null for every other organisation (a partner's people and "
+        "their addresses are its own to share)."
+    )
 
     @classmethod
-    def from_model(cls, row: User) -> Representative:
+    def from_model(cls, row: User, viewer_organisation_id: uuid.UUID) -> Representative:
+        """The representative ``row`` as the viewer's organisation may see them."""
+        own = row.organisation_id == viewer_organisation_id
         return cls(
-            user_id=strawberry.ID(str(row.id)), display_name=row.display_name, email=row.email
+            organisation_id=row.organisation_id,
+            user_id=strawberry.ID(str(row.id)),
+            display_name=row.display_name,
+            email=row.email if own else None,
         )
+
+    @strawberry.field(description="The organisation the person belongs to (the seat's).")
+    async def organisation(self, info: Info) -> Organisation:
+        return await load_organisation(info, self.organisation_id)
 
 
 @strawberry.type(
@@ -185,7 +200,8 @@ class Seat(AreaNode):
         users = await info.context.loaders.committees.representatives_of_seat.load(
             uuid.UUID(self.db_id)
         )
-        return [Representative.from_model(user) for user in users]
+        viewer = info.context.principal.organisation_id
+        return [Representative.from_model(user, viewer) for user in users]
 
     read_scope = Scope.GOVERNANCE_READ
 

@@ -294,3 +294,15 @@ async def test_what_a_signed_in_person_does_is_attributed_to_them_and_their_sign
     assert {(e.user_id, e.credential_kind.value, e.credential_id) for e in entries} == {
         (admin.user_id, "access_token", admin.grant_id)
     }
+
+
+async def test_a_deactivated_persons_api_token_is_refused_even_if_not_revoked(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Deactivation revokes the person's tokens; should one escape (made in a transaction
+    racing the deactivation), the lookup reads the creator's status on every request."""
+    org = await world.organisation()
+    token = await world.token(org, role=UserRole.MEMBER)
+    assert (await ask(client, token)).status_code == 200
+    await deactivate(world, org.users[UserRole.MEMBER])
+    assert_refused(await ask(client, token), "invalid, expired or revoked")

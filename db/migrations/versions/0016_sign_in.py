@@ -82,11 +82,12 @@ def _people() -> None:
     op.create_check_constraint("status", "users", "status IN ('invited', 'active', 'deactivated')")
     op.alter_column("users", "issuer", nullable=True)
     op.alter_column("users", "subject", nullable=True)
-    # an identity is bound at the first sign-in, and never unbound
+    # an identity is bound at the first sign-in, and never unbound; an invitation nobody
+    # took up may be withdrawn (deactivated) without one
     op.create_check_constraint(
         "identity_bound",
         "users",
-        "status = 'invited' OR (issuer IS NOT NULL AND subject IS NOT NULL)",
+        "status <> 'active' OR (issuer IS NOT NULL AND subject IS NOT NULL)",
     )
     op.add_column("users", sa.Column("invited_by_user_id", UUID, sa.ForeignKey("users.id")))
     op.add_column("users", _when("signed_in_at"))
@@ -304,14 +305,34 @@ def _security() -> None:
     rls.let_definer_read("identity_providers")
 
 
+def _token_by_hash(*, creator_status: bool) -> None:
+    """The token lookup of 0015, and (now) its creator's status: a deactivated person's
+    tokens are refused even if one escaped the revocation at deactivation."""
+    op.execute("DROP FUNCTION public.portal_api_token_by_hash(bytea)")
+    columns = """id uuid, organisation_id uuid, created_by_user_id uuid, creator_role text,
+                 scopes varchar[], expires_at timestamptz, revoked_at timestamptz,
+                 trusted_documents_only boolean"""
+    extra = ", u.status::text" if creator_status else ""
+    rls.create_definer_function(
+        "portal_api_token_by_hash(secret_hash bytea)",
+        f"TABLE ({columns}{', creator_status text' if creator_status else ''})",
+        f"""SELECT t.id, t.organisation_id, t.created_by_user_id, u.role::text, t.scopes,
+                   t.expires_at, t.revoked_at, t.trusted_documents_only{extra}
+            FROM public.api_tokens t LEFT JOIN public.users u ON u.id = t.created_by_user_id
+            WHERE t.token_hash = secret_hash""",
+    )
+
+
 def upgrade() -> None:
     _kinds(KINDS)
     _people()
     _tables()
     _security()
+    _token_by_hash(creator_status=True)
 
 
 def downgrade() -> None:
+    _token_by_hash(creator_status=False)
     op.execute("DROP FUNCTION public.portal_issuer_taken(text, varchar[])")
     for table in reversed(SIGNIN_TABLES):
         op.drop_table(table)

@@ -1,0 +1,1 @@
+"""People of the viewer's own organisation in the GraphQL schema."""
