@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from auth.principal import Principal
 from auth.scopes import ROLE_SCOPES, Scope
 from db.enums import CredentialKind, UserRole, UserStatus
-from db.identity import IdentityProvider, OAuthGrant
+from db.identity import IdentityProvider, OAuthClient, OAuthGrant
 from db.models import User, utcnow
 from db.session import LockedSession, set_tenant, signin_session
 from portal.signin import keys
@@ -121,11 +121,15 @@ class BearerJwts:
         role = await session.scalar(
             select(User.role)
             .join(OAuthGrant, OAuthGrant.user_id == User.id)
+            .join(OAuthClient, OAuthClient.id == OAuthGrant.client_id)
             .where(
                 User.id == user_id,
                 User.status == UserStatus.ACTIVE,
                 OAuthGrant.id == grant_id,
                 OAuthGrant.revoked_at.is_(None),
+                # a suspended or revoked client's sign-ins pause or end with it
+                OAuthClient.suspended_at.is_(None),
+                OAuthClient.revoked_at.is_(None),
             )
         )
         if role is None:

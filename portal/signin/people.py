@@ -110,7 +110,7 @@ async def _update(
         values["status"] = UserStatus.ACTIVE
     if identity.name:
         values["display_name"] = identity.name[:200]
-    if role is not None:
+    if role is not None and not await _last_admin_demoted(session, user_id, role):
         values["role"] = role
     updated = await session.scalar(
         update(User)
@@ -121,3 +121,22 @@ async def _update(
     )
     assert isinstance(updated, User)
     return updated
+
+
+async def _last_admin_demoted(session: LockedSession, user_id: uuid.UUID, role: UserRole) -> bool:
+    """Whether mapping ``role`` would leave the person's organisation without an active
+    admin: the provider's claim does not get to lock an organisation out of its portal."""
+    if role is UserRole.ADMIN:
+        return False
+    person = await session.get(User, user_id)
+    if person is None or person.role is not UserRole.ADMIN:
+        return False
+    others = await session.scalar(
+        select(func.count()).where(
+            User.organisation_id == person.organisation_id,
+            User.id != user_id,
+            User.role == UserRole.ADMIN,
+            User.status == UserStatus.ACTIVE,
+        )
+    )
+    return not others

@@ -306,3 +306,22 @@ async def test_a_deactivated_persons_api_token_is_refused_even_if_not_revoked(
     assert (await ask(client, token)).status_code == 200
     await deactivate(world, org.users[UserRole.MEMBER])
     assert_refused(await ask(client, token), "invalid, expired or revoked")
+
+
+async def test_a_suspended_clients_sign_ins_pause_with_it(
+    client: httpx.AsyncClient, world: World, mint: Mint
+) -> None:
+    from sqlalchemy import update
+
+    from db.identity import OAuthClient
+
+    member = await grant(world, await world.organisation(), UserRole.MEMBER)
+    token = await mint.token(member)
+    assert (await ask(client, token)).status_code == 200
+    async with world.sessions() as session, session.begin():
+        await session.execute(
+            update(OAuthClient)
+            .where(OAuthClient.client_id == member.client_id)
+            .values(suspended_at=utcnow())
+        )
+    assert_refused(await ask(client, token), "revoked")

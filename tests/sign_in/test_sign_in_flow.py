@@ -30,6 +30,7 @@ from tests.sign_in.flows import (
     attempt,
     refresh,
     register_provider,
+    signed_in,
     tokens,
     viewer,
 )
@@ -414,3 +415,23 @@ async def test_metadata_names_the_endpoints_and_only_s256(client: httpx.AsyncCli
         assert metadata["jwks_uri"] == f"{PORTAL}/.well-known/jwks.json"
         assert metadata["code_challenge_methods_supported"] == ["S256"]
         assert metadata["response_types_supported"] == ["code"]
+
+
+async def test_the_role_claim_cannot_demote_the_last_admin(
+    client: httpx.AsyncClient, world: World, alpha: Org, frontend: Frontend
+) -> None:
+    from sqlalchemy import update
+
+    from db.identity import IdentityProvider as ProviderRow
+
+    await deactivate(world, alpha.admin)  # alice will be the organisation's only admin
+    alice = await invite(world, alpha, "alice@alpha.example", UserRole.ADMIN)
+    await signed_in(client, frontend, "alice", "alpha")
+    async with world.sessions() as session, session.begin():
+        await session.execute(
+            update(ProviderRow)
+            .where(ProviderRow.organisation_id == alpha.id)
+            .values(role_values={"portal-admins": "viewer"})
+        )
+    await signed_in(client, frontend, "alice", "alpha")
+    assert (await world.get(User, alice)).role is UserRole.ADMIN
