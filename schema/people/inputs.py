@@ -42,8 +42,8 @@ class ChangePersonRoleInput:
     "API tokens they created and their sign-ins are revoked, and the OAuth clients they "
     "own are suspended until another admin adopts them (adoptOAuthClient). "
     + _ADMINS
-    + " You cannot deactivate yourself or the last active admin (FORBIDDEN), nor yet a person "
-    "who has not signed in (CONFLICT)."
+    + " You cannot deactivate yourself or the last active admin (FORBIDDEN). A pending "
+    "invitation is withdrawn so."
 )
 class DeactivatePersonInput:
     person: strawberry.ID = strawberry.field(description="The person's ID.")
