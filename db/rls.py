@@ -91,50 +91,37 @@ def create_server_role() -> None:
     )
 
 
-def create_job_role() -> None:
-    """Create the jobs' role (cluster-wide, idempotently): no login, no privilege but
-    executing the functions that list due items; the server (and the migrating role, when
-    it is no superuser) may switch into it."""
+def _create_server_role(role: str) -> None:
+    """Create ``role`` (cluster-wide, idempotently) with no login and no privilege of its
+    own; the server (and the migrating role, when it is no superuser) may switch into it."""
     _execute(
         f"""
         DO $$ BEGIN
-          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{JOB_ROLE}') THEN
-            CREATE ROLE {JOB_ROLE} NOLOGIN NOINHERIT;
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+            CREATE ROLE {role} NOLOGIN NOINHERIT;
           END IF;
         END $$
         """,
-        f"GRANT {JOB_ROLE} TO {SERVER_ROLE}",
+        f"GRANT {role} TO {SERVER_ROLE}",
         f"""
         DO $$ BEGIN
           IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-            EXECUTE format('GRANT {JOB_ROLE} TO %I', current_user);
+            EXECUTE format('GRANT {role} TO %I', current_user);
           END IF;
         END $$
         """,
     )
+
+
+def create_job_role() -> None:
+    """The jobs' role: no privilege but executing the functions that list due items."""
+    _create_server_role(JOB_ROLE)
 
 
 def create_signin_role() -> None:
-    """Create the sign-in endpoints' role (cluster-wide, idempotently): no login, no
-    privilege of its own until a migration grants it the identity tables; the server (and
-    the migrating role, when it is no superuser) may switch into it."""
-    _execute(
-        f"""
-        DO $$ BEGIN
-          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SIGNIN_ROLE}') THEN
-            CREATE ROLE {SIGNIN_ROLE} NOLOGIN NOINHERIT;
-          END IF;
-        END $$
-        """,
-        f"GRANT {SIGNIN_ROLE} TO {SERVER_ROLE}",
-        f"""
-        DO $$ BEGIN
-          IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-            EXECUTE format('GRANT {SIGNIN_ROLE} TO %I', current_user);
-          END IF;
-        END $$
-        """,
-    )
+    """The sign-in endpoints' role: no privilege until a migration grants it the identity
+    tables."""
+    _create_server_role(SIGNIN_ROLE)
 
 
 def make_job_function(signature: str) -> None:
