@@ -342,6 +342,7 @@ class Decision(Base):
         ),
         CheckConstraint("(status = 'closed') = (outcome IS NOT NULL)", name="outcome_when_closed"),
         Index("ix_decisions_subject", "subject_type", "subject_id"),
+        Index("ix_decisions_meeting_created", "meeting_id", "created_at", "id"),
     )
 
 
@@ -386,7 +387,10 @@ class ActionItem(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = created_at()
 
-    __table_args__ = (Index("ix_action_items_due", "alliance_id", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_action_items_due", "alliance_id", "status", "due_on"),
+        Index("ix_action_items_meeting", "meeting_id", "due_on", "id"),
+    )
 
 
 class Issue(Base):

@@ -75,7 +75,10 @@ class Plan(Base):
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
 
-    __table_args__ = (_committee_visibility_check(),)
+    __table_args__ = (
+        _committee_visibility_check(),
+        Index("ix_plans_alliance_updated", "alliance_id", "updated_at", "id"),
+    )
 
 
 class PlanVersion(Base):
@@ -151,6 +154,11 @@ class Contribution(Base):
         _committee_visibility_check(),
         CheckConstraint("quantity > 0", name="positive_quantity"),
         CheckConstraint("period_end >= period_start", name="period"),
+        # a plan's contributions, and the lists by alliance, kind or contributor, in order
+        Index("ix_contributions_plan_created", "plan_id", "created_at", "id"),
+        Index("ix_contributions_alliance_created", "alliance_id", "created_at", "id"),
+        Index("ix_contributions_alliance_kind_created", "alliance_id", "kind", "created_at", "id"),
+        Index("ix_contributions_organisation_created", "organisation_id", "created_at", "id"),
     )
 
 
@@ -188,6 +196,10 @@ class ContributionStep(Base):
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_contribution_steps_contribution_at", "contribution_id", "at", "id"),
+    )
 
 
 class IpAsset(Base):

@@ -43,10 +43,24 @@ ORGANISATION_SETTING = "portal.organisation_id"
 
 @dataclass(frozen=True, slots=True)
 class TenantContext:
-    """The organisation a transaction acts for; ``None`` acts for nobody and sees nothing."""
+    """The organisation a transaction acts for; ``None`` acts for nobody and sees nothing.
+
+    A ``deferred`` context writes nothing when the transaction begins: the transaction's
+    first statement is the request start (``auth.authenticate``), which finds the
+    credential and sets the role and the organisation itself, in one round trip."""
 
     organisation_id: uuid.UUID | None
     role: str = APP_ROLE
+    deferred: bool = False
+
+
+START_CONTEXT = (
+    f"set_config('role', '{APP_ROLE}', true) AS _role, "
+    f"set_config('{ORGANISATION_SETTING}', %s, true) AS _tenant"
+)
+"""The select-list items of a request start that enter the application role and the
+organisation (``%s``: an SQL expression of its id as text), after the credential's lookup in
+the same statement's FROM clause has run as the login role."""
 
 
 def to_async_url(url: str) -> str:
@@ -60,10 +74,13 @@ def to_async_url(url: str) -> str:
 def create_engine(
     url: str, *, pool_size: int = 10, max_overflow: int | None = None, **kwargs: Any
 ) -> AsyncEngine:
-    """An engine with pre-ping, so the first request after a database restart succeeds."""
+    """An engine without pre-ping: a ping is a round trip on every checkout, and a request
+    that finds its connection dead retries once on a new one instead (``portal.app``);
+    SQLAlchemy then invalidates the rest of the pool, so one failure clears every stale
+    connection."""
     return create_async_engine(
         to_async_url(url),
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         **kwargs,
@@ -127,6 +144,8 @@ def _apply_tenant_context(
     tenant = session.info.get("tenant")
     if not isinstance(tenant, TenantContext):
         return  # an operator session (migrations, CLI): runs as the connecting role
+    if tenant.deferred:
+        return  # the first statement is the request start, which sets both itself
     connection.execute(
         text("SELECT set_config('role', :role, true), set_config(:setting, :org, true)"),
         {
@@ -145,6 +164,23 @@ async def tenant_session(
     async with sessions() as session:
         session.info["tenant"] = TenantContext(organisation_id)
         yield session
+
+
+@asynccontextmanager
+async def request_session(
+    sessions: async_sessionmaker[LockedSession],
+) -> AsyncIterator[LockedSession]:
+    """A session whose first statement must be a request start (``START_CONTEXT``): until it
+    has run, the transaction is the login role's, which can read nothing."""
+    async with sessions() as session:
+        session.info["tenant"] = TenantContext(None, deferred=True)
+        yield session
+
+
+def started(session: AsyncSession, organisation_id: uuid.UUID) -> None:
+    """Record that a request start switched ``session`` to ``organisation_id``, so a later
+    transaction of the session begins in that context too."""
+    session.info["tenant"] = TenantContext(organisation_id)
 
 
 @asynccontextmanager

@@ -12,15 +12,15 @@ import uuid
 from dataclasses import dataclass, field
 
 from joserfc.jwk import KeySet
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from auth.principal import Principal
 from auth.scopes import ROLE_SCOPES, Scope
 from db.enums import CredentialKind, UserRole, UserStatus
-from db.identity import IdentityProvider, OAuthClient, OAuthGrant
+from db.identity import IdentityProvider
 from db.models import User, utcnow
-from db.session import LockedSession, set_tenant, signin_session
+from db.session import START_CONTEXT, LockedSession, set_tenant, signin_session, started
 from portal.signin import keys
 from portal.signin.issuing import ACCESS_TOKEN_TYPE, Audience
 from portal.signin.remote_keys import RemoteKeySets
@@ -115,23 +115,23 @@ class BearerJwts:
             grant_id = uuid.UUID(str(claims["gid"]))
         except (KeyError, ValueError):
             raise InvalidToken("the token lacks the portal's claims") from None
-        await set_tenant(session, organisation_id)
-        # one statement under the token's tenant: a person of another organisation, a
-        # deactivated person or a revoked grant finds no row
-        role = await session.scalar(
-            select(User.role)
-            .join(OAuthGrant, OAuthGrant.user_id == User.id)
-            .join(OAuthClient, OAuthClient.id == OAuthGrant.client_id)
-            .where(
-                User.id == user_id,
-                User.status == UserStatus.ACTIVE,
-                OAuthGrant.id == grant_id,
-                OAuthGrant.revoked_at.is_(None),
-                # a suspended or revoked client's sign-ins pause or end with it
-                OAuthClient.suspended_at.is_(None),
-                OAuthClient.revoked_at.is_(None),
+        # the request start, in one statement: the person must be active in the token's
+        # organisation, its grant unrevoked and its client neither suspended nor revoked
+        role = (
+            await session.execute(
+                text(
+                    f"SELECT public.portal_signed_in_role(:org, :person, :grant) AS role, "
+                    f"{START_CONTEXT % ':tenant'}"
+                ),
+                {
+                    "org": organisation_id,
+                    "person": user_id,
+                    "grant": grant_id,
+                    "tenant": str(organisation_id),
+                },
             )
-        )
+        ).scalar()
+        started(session, organisation_id)
         if role is None:
             raise InvalidToken("the token's sign-in has been revoked")
         return Principal(

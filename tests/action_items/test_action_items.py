@@ -557,6 +557,6 @@ async def test_action_items_with_their_meetings_in_constant_statements(
     assert len(first["data"]["actionItems"]["edges"]) == 1
     assert len(second["data"]["actionItems"]["edges"]) == 26
     assert len(large) == len(small), "\n".join(large)
-    # role, authentication, tenant, action items, then one statement per nested level:
-    # organisations, committees, meetings, agenda items
-    assert len(small) == 8, "\n".join(small)
+    # the request start (credential, role and tenant), action items, then one statement
+    # per nested level: organisations, committees, meetings, agenda items
+    assert len(small) == 6, "\n".join(small)

@@ -1110,7 +1110,7 @@ async def test_committees_seats_organisations_and_representatives_in_constant_st
     assert len(nodes) == 7
     assert sum(len(s["representatives"]) for n in nodes for s in n["seats"]) == 50
     assert len(large) == len(small), "\n".join(large)
-    # tenant context, authentication, organisation context, then one statement per level:
+    # the request start (credential, role and tenant), then one statement per level:
     # committees (which also answer parents and seats' committees), children, alliance,
     # seats, organisations, representatives with their users
-    assert len(small) == 9, "\n".join(small)
+    assert len(small) == 7, "\n".join(small)

@@ -1096,8 +1096,9 @@ async def test_decisions_votes_organisations_in_constant_statements(
     assert len(edges) == 5
     assert sum(len(edge["node"]["votes"]) for edge in edges) == 13
     assert len(large) == len(small), "\n".join(large)
-    # tenant context (2), authentication, decisions, votes of all decisions, organisations
-    assert len(small) == 6, "\n".join(small)
+    # the request start (credential, role and tenant), decisions, votes of all decisions,
+    # organisations
+    assert len(small) == 4, "\n".join(small)
 
 
 async def test_vote_count_in_the_database_matches_the_tally(board: Board) -> None:

@@ -951,6 +951,6 @@ async def test_issues_moves_and_committees_in_constant_statements(
     assert len(nodes) == 7
     assert sum(len(node["moves"]) for node in nodes) > 7
     assert len(large) == len(small), "\n".join(large)
-    # tenant context (twice), authentication, issues, their organisations, committees,
+    # the request start (credential, role and tenant), issues, their organisations, committees,
     # audience and moves, then the committees and organisations first named by moves
-    assert len(small) == 10, "\n".join(small)
+    assert len(small) == 8, "\n".join(small)

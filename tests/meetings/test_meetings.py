@@ -985,9 +985,10 @@ async def test_meetings_with_agendas_and_attendance_in_constant_statements(
     assert sum(len(e["node"]["agendaItems"]) for e in edges) == 1 + 6 * 4
     assert sum(len(e["node"]["attendance"]) for e in edges) == 1 + 3 * 4 + 3 * 1
     assert len(large) == len(small), "\n".join(large)
-    # role, authentication, tenant, meetings, then one statement per nested level:
+    # the request start (credential, role and tenant), meetings, then one statement per
+    # nested level:
     # committees, agenda items, attendance, the agenda items' meetings, seats, organisations
-    assert len(small) == 10, "\n".join(small)
+    assert len(small) == 8, "\n".join(small)
 
 
 async def test_a_meeting_payload_reflects_changes_made_earlier_in_the_same_request(

@@ -1276,7 +1276,7 @@ async def test_plans_versions_milestones_organisations_in_constant_statements(
     assert sum(len(edge["node"]["versions"]) for edge in edges) == 9
     assert sum(len(edge["node"]["milestones"]) for edge in edges) == 9
     assert len(large) == len(small), "\n".join(large)
-    # tenant context, authentication, tenant switch, plans with their titles, current
+    # the request start (credential, role and tenant), plans with their titles, current
     # versions, owners, all versions, all milestones, their authors and responsibles
     # (organisations are loaded once per level of nesting)
-    assert len(small) == 9, "\n".join(small)
+    assert len(small) == 7, "\n".join(small)

@@ -9,12 +9,15 @@ from functools import partial
 import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.api_tokens import generate_token
 from auth.principal import Principal
-from db.session import LockedSession, create_engine
+from db.session import SERVER_ROLE, LockedSession, create_engine
 from portal import alliances
 from portal.app import create_app
+from portal.database import as_role
 from portal.settings import DEVELOPMENT_TOKEN_SECRET, Environment, Settings
 from tests.builders import World, gql
 
@@ -147,3 +150,31 @@ async def test_a_database_that_is_gone_gets_a_coded_error_not_a_traceback(
     assert "Traceback" not in response.text
     assert any("outside GraphQL execution" in r.getMessage() for r in caplog.records)
     assert ready.status_code == 503
+
+
+async def test_a_pooled_connection_the_database_closed_is_replaced_without_failing_a_request(
+    settings: Settings, database_url: str, engine: AsyncEngine, world: World
+) -> None:
+    """No pre-ping: a request whose pooled connection died (a database restart, a
+    terminated backend) retries on a new one once, so the caller never sees it."""
+    org = await world.organisation()
+    token = await world.token(org)
+    server = create_engine(as_role(database_url, SERVER_ROLE), pool_size=2)
+    transport = httpx.ASGITransport(app=create_app(settings, server))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            first = await gql(c, token, "{ viewer { organisation { slug } } }")
+            async with engine.begin() as connection:
+                ended = await connection.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE usename = :role AND datname = current_database()"
+                    ),
+                    {"role": SERVER_ROLE},
+                )
+            second = await gql(c, token, "{ viewer { organisation { slug } } }")
+    finally:
+        await server.dispose()
+    assert ended >= 1
+    assert first == second
+    assert second["data"]["viewer"]["organisation"]["slug"] == org.slug

@@ -37,8 +37,9 @@ async def test_alliances_members_organisations_in_constant_statements(
     edges = second["data"]["alliances"]["edges"]
     assert sum(len(edge["node"]["members"]["edges"]) for edge in edges) == 38
     assert len(large) == len(small), "\n".join(large)
-    # tenant context, authentication, alliances, members of all alliances, organisations
-    assert len(small) == 6, "\n".join(small)
+    # the request start (credential, role and tenant in one), alliances, members of all
+    # alliances, organisations
+    assert len(small) == 4, "\n".join(small)
 
 
 GOVERNANCE = """
