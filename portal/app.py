@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import time
@@ -15,6 +16,7 @@ from typing import Any
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.background import BackgroundTasks
@@ -36,7 +38,13 @@ from auth.principal import Principal
 from db.enums import CredentialKind
 from db.models import ApiToken, utcnow
 from db.request_context import request_id
-from db.session import LockedSession, make_sessionmaker, signin_session, tenant_session
+from db.session import (
+    LockedSession,
+    make_sessionmaker,
+    request_session,
+    signin_session,
+    tenant_session,
+)
 from db.unit_of_work import Actor, act_as, use_audit_key
 from portal import graphiql, persisted
 from portal.budget import Budgets, charge
@@ -64,6 +72,7 @@ from portal.signin.validation import InvalidToken
 from schema import build_schema
 from schema.context import Context
 from schema.loaders import Loaders
+from schema.planner import RawJSON
 
 log = logging.getLogger("portal.app")
 
@@ -286,46 +295,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return _unauthenticated("the Authorization header must be 'Bearer <token>'", media_type)
 
         token = match.group(1)
-        async with tenant_session(self.sessions, None) as session:
-            if token.startswith(TOKEN_PREFIX):
-                principal = await authenticate_api_token(
-                    session,
-                    token,
-                    secret=self.settings.token_secret.get_secret_value(),
-                    now=utcnow(),
-                )
-                if principal is None:
-                    return _unauthenticated(
-                        "the token is invalid, expired or revoked", media_type, invalid_token=True
-                    )
-            else:
+        for attempt in range(2):
+            async with request_session(self.sessions) as session:
                 try:
-                    principal = await self.bearer_jwts.authenticate(session, token)
+                    principal = await self._authenticate(session, token)
                 except InvalidToken as error:
                     return _unauthenticated(str(error), media_type, invalid_token=True)
-            act_as(session, Actor.of(principal))
-            context = Context(
-                request=request,
-                session=session,
-                principal=principal,
-                settings=self.settings,
-                loaders=Loaders(session, principal),
-            )
-            try:
-                response = await self.run(request, context=context)
-            except StrawberryHTTPException as error:
-                return _refusal(error, media_type)
-            except persisted.Refused as error:
-                status = error.status or request_error_status(media_type)
-                return _error(status, error.code, error.message, error.headers, media_type)
-            try:
-                if context.failed:
-                    await session.rollback()
-                else:
-                    await session.commit()
-            except Exception:
-                log.exception("could not commit the operation")
-                return _error(500, "INTERNAL", "Internal server error.", media_type=media_type)
+                except DBAPIError as error:
+                    # no pre-ping: a connection that died in the pool (a database restart)
+                    # fails its first statement, and nothing has happened yet, so retry once
+                    if attempt == 0 and error.connection_invalidated:
+                        log.warning("a pooled database connection was closed; retrying")
+                        continue
+                    raise
+                outcome = await self._operate(request, session, principal, media_type)
+                break
+        if isinstance(outcome, Response):
+            return outcome
+        response, context = outcome
         # after the answer, in transactions of their own: bookkeeping never fails a request
         tasks = BackgroundTasks()
         if self.budgets.enabled:
@@ -339,6 +326,47 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             tasks.add_task(self.last_used.record, principal)
         response.background = tasks
         return response
+
+    async def _authenticate(self, session: LockedSession, token: str) -> Principal:
+        """The request start: the bearer's principal, the session in its tenant context."""
+        if token.startswith(TOKEN_PREFIX):
+            principal = await authenticate_api_token(
+                session, token, secret=self.settings.token_secret.get_secret_value(), now=utcnow()
+            )
+            if principal is None:
+                raise InvalidToken("the token is invalid, expired or revoked")
+            return principal
+        return await self.bearer_jwts.authenticate(session, token)
+
+    async def _operate(
+        self, request: Request, session: LockedSession, principal: Principal, media_type: str
+    ) -> Response | tuple[Response, Context]:
+        """Run the operation in the request's transaction, committed unless it failed: the
+        response and its context, or a refusal."""
+        act_as(session, Actor.of(principal))
+        context = Context(
+            request=request,
+            session=session,
+            principal=principal,
+            settings=self.settings,
+            loaders=Loaders(session, principal),
+        )
+        try:
+            response = await self.run(request, context=context)
+        except StrawberryHTTPException as error:
+            return _refusal(error, media_type)
+        except persisted.Refused as error:
+            status = error.status or request_error_status(media_type)
+            return _error(status, error.code, error.message, error.headers, media_type)
+        try:
+            if context.failed:
+                await session.rollback()
+            else:
+                await session.commit()
+        except Exception:
+            log.exception("could not commit the operation")
+            return _error(500, "INTERNAL", "Internal server error.", media_type=media_type)
+        return response, context
 
     # --- strawberry's view, to the letter of GraphQL over HTTP ----------------------------
 
@@ -412,6 +440,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 context.session, context.principal, resolved.remember, resolved.query
             )
         return result
+
+    def encode_json(self, data: object) -> str | bytes:
+        """strawberry's encoding, except that ``data`` the compiled read path wrote as JSON
+        text is spliced in as it is: never parsed, never written twice."""
+        raw = data.get("data") if isinstance(data, dict) else None
+        if isinstance(data, dict) and isinstance(raw, RawJSON):
+            rest = {key: value for key, value in data.items() if key != "data"}
+            body: str = '{"data":' + raw
+            return body + ("," + json.dumps(rest)[1:] if rest else "}")
+        encoded: str | bytes = super().encode_json(data)
+        return encoded
 
     def create_response(
         self,

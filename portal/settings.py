@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
         default=None, description="Allow schema introspection. Default: on in dev, off in prod."
     )
     db_pool_size: int = Field(default=10, ge=1)
+    compiled_reads: Literal["on", "off", "verify"] = Field(
+        default="on",
+        description="Serve queries whose whole selection is declared in SQL from one "
+        "statement (on), never (off), or run both paths and refuse an answer where they "
+        "differ (verify, for tests).",
+    )
     jobs_interval: float = Field(
         default=60.0,
         ge=0,

@@ -46,6 +46,7 @@ from schema.oauth_clients import queries as oauth_clients_queries
 from schema.people import mutations as people_mutations
 from schema.people import queries as people_queries
 from schema.persisted_documents import mutations as persisted_documents_mutations
+from schema.planner import compiled_reads
 from schema.plans import mutations as plans_mutations
 from schema.plans import queries as plans_queries
 from schema.registry import NODE_TYPES
@@ -120,6 +121,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
+    # last: it runs only an operation every other extension has let through
+    extensions.append(compiled_reads(settings.compiled_reads))
     return PortalSchema(
         query=Query,
         mutation=Mutation,

@@ -136,12 +136,15 @@ def _audit_key() -> None:
 @pytest.fixture
 def settings() -> Settings:
     """The app's settings in tests. The cost budget is off here (its one read and one write
-    per request would blur the statement counts); tests/platform/test_limits.py turns it on."""
+    per request would blur the statement counts); tests/platform/test_limits.py turns it on.
+    Compiled reads run in verify mode: every query a test sends that the planner compiles
+    is answered by both paths, and a difference fails the request."""
     return Settings(
         token_secret=TEST_SECRET,  # type: ignore[arg-type]
         database_url="unused://",
         cost_budget_per_credential=0,
         cost_budget_per_organisation=0,
+        compiled_reads="verify",
     )
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from schema.plans.types import Plan
 from schema.alliances.loaders import MEMBERS_BY_JOINED, MembersKey
 from schema.context import Info
+from schema.kernel import sql
 from schema.kernel.ids import expect_global_id
 from schema.kernel.nodes import AreaNode, load_list
 from schema.kernel.pagination import (
@@ -95,18 +96,39 @@ class MemberFilter:
 )
 class Alliance(AreaNode):
     db_id: relay.NodeID[str]
-    name: str = strawberry.field(description="The alliance's name.")
-    purpose: str = strawberry.field(description="Charter: why the alliance exists.")
-    strategy: str = strawberry.field(description="Charter: how it means to get there.")
-    vision: str = strawberry.field(description="Charter: where it wants to be.")
-    status: AllianceStatus = strawberry.field(description="Forming, active, closing or closed.")
-    starts_on: dt.date | None = strawberry.field(description="First day of the agreement.")
-    ends_on: dt.date | None = strawberry.field(description="Last day of the agreement.")
-    version: int = strawberry.field(
-        description="Charter version; send it back with updateAllianceCharter."
+    name: str = strawberry.field(
+        metadata=sql.column("{t}.name"), description="The alliance's name."
     )
-    created_at: dt.datetime = strawberry.field(description="When the alliance was founded.")
-    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+    purpose: str = strawberry.field(
+        metadata=sql.column("{t}.purpose"), description="Charter: why the alliance exists."
+    )
+    strategy: str = strawberry.field(
+        metadata=sql.column("{t}.strategy"), description="Charter: how it means to get there."
+    )
+    vision: str = strawberry.field(
+        metadata=sql.column("{t}.vision"), description="Charter: where it wants to be."
+    )
+    status: AllianceStatus = strawberry.field(
+        metadata=sql.column("{t}.status", enum=AllianceStatus),
+        description="Forming, active, closing or closed.",
+    )
+    starts_on: dt.date | None = strawberry.field(
+        metadata=sql.column("{t}.starts_on", "date"), description="First day of the agreement."
+    )
+    ends_on: dt.date | None = strawberry.field(
+        metadata=sql.column("{t}.ends_on", "date"), description="Last day of the agreement."
+    )
+    version: int = strawberry.field(
+        metadata=sql.column("{t}.version", "int"),
+        description="Charter version; send it back with updateAllianceCharter.",
+    )
+    created_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.created_at", "datetime"),
+        description="When the alliance was founded.",
+    )
+    updated_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.updated_at", "datetime"), description="When it last changed."
+    )
 
     @classmethod
     def from_model(cls, row: models.Alliance) -> Alliance:
@@ -157,6 +179,12 @@ class Alliance(AreaNode):
         )
 
     @strawberry.field(
+        metadata=sql.to_many(
+            "Plan",
+            "{c}.alliance_id = {p}.id",
+            "{c}.updated_at DESC, {c}.id DESC",
+            scope=Scope.PLANS_READ,
+        ),
         description="Its research plans visible to you, most recently changed first; page "
         "through them with the top-level plans query. Needs plans:read.",
         extensions=[Needs(Scope.PLANS_READ)],
@@ -171,6 +199,8 @@ class Alliance(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.alliances.by_id
+
+    sql_table = sql.Table("alliances", f"{{t}}.id = ANY {sql.MEMBER_ALLIANCES}")
 
 
 @strawberry.enum(description="Orders of the alliance list.")

@@ -29,6 +29,7 @@ from schema.contributions.enums import (
     ContributionStatus,
     ValuationHiddenReason,
 )
+from schema.kernel import sql
 from schema.kernel.enums import Visibility
 from schema.kernel.ids import to_global_id
 from schema.kernel.nodes import AreaNode, load_one, load_required
@@ -60,13 +61,36 @@ async def _plan_gid(info: Info, plan_id: uuid.UUID | None) -> relay.GlobalID | N
     return to_global_id("Plan", plan_id)
 
 
+VALUATIONS = sql.Table(
+    "contribution_valuations",
+    f"({{t}}.organisation_id = {sql.ME} OR {{t}}.alliance_id = ANY {sql.STEERING_ALLIANCES})",
+)
+"""The valuations a reader sees (``policy.visible_valuations``), of a visible contribution."""
+
+VALUATION_HIDDEN_REASON = " ".join(
+    (
+        "(CASE WHEN EXISTS (SELECT 1 FROM public.contribution_valuations v",
+        "WHERE v.contribution_id = {t}.id AND",
+        VALUATIONS.visible.replace("{t}", "v") + ") THEN NULL",
+        f"WHEN {{t}}.organisation_id = {sql.ME}",
+        f"OR {{t}}.alliance_id = ANY {sql.STEERING_ALLIANCES}",
+        f"THEN '{ValuationHiddenReason.NOT_VALUED.name}'",
+        f"ELSE '{ValuationHiddenReason.CONFIDENTIAL.name}' END)",
+    )
+)
+"""``valuationHiddenReason`` as SQL: the rule of ``policy.sees_valuation``."""
+
+
 @strawberry.type(description="An exact amount of money. " + VALUATION_AUDIENCE)
 class Money:
     amount: Decimal = strawberry.field(
+        metadata=sql.column("{t}.amount", "decimal"),
         description="The exact amount as a decimal string with two decimals, e.g. "
-        '"1234567.89" (never a float).'
+        '"1234567.89" (never a float).',
     )
-    currency: str = strawberry.field(description="ISO 4217 currency code, e.g. EUR.")
+    currency: str = strawberry.field(
+        metadata=sql.column("{t}.currency"), description="ISO 4217 currency code, e.g. EUR."
+    )
 
 
 @strawberry.type(
@@ -124,31 +148,46 @@ class Contribution(AreaNode):
     plan_ref: strawberry.Private[uuid.UUID | None]
     visibility_committee_id: strawberry.Private[uuid.UUID | None]
     kind: ContributionKind = strawberry.field(
-        description="PERSONNEL, CASH, KNOWLEDGE, IP or EQUIPMENT."
+        metadata=sql.column("{t}.kind", enum=ContributionKind),
+        description="PERSONNEL, CASH, KNOWLEDGE, IP or EQUIPMENT.",
     )
-    description: str = strawberry.field(description="What exactly is contributed.")
+    description: str = strawberry.field(
+        metadata=sql.column("{t}.description"), description="What exactly is contributed."
+    )
     quantity: Decimal = strawberry.field(
+        metadata=sql.column("{t}.quantity", "decimal"),
         description="How much, in unit: an exact decimal string with three decimals, e.g. "
         '"1.500" FTE. Not confidential: every reader of the contribution sees it, so a '
-        "confidential amount belongs in the valuation, not in a quantity of currency units."
+        "confidential amount belongs in the valuation, not in a quantity of currency units.",
     )
     unit: str = strawberry.field(
-        description="The unit of quantity, e.g. FTE, person-months, units, EUR."
+        metadata=sql.column("{t}.unit"),
+        description="The unit of quantity, e.g. FTE, person-months, units, EUR.",
     )
-    period_start: dt.date = strawberry.field(description="First day of the contribution.")
-    period_end: dt.date = strawberry.field(description="Last day of the contribution.")
+    period_start: dt.date = strawberry.field(
+        metadata=sql.column("{t}.period_start", "date"),
+        description="First day of the contribution.",
+    )
+    period_end: dt.date = strawberry.field(
+        metadata=sql.column("{t}.period_end", "date"), description="Last day of the contribution."
+    )
     status: ContributionStatus = strawberry.field(
-        description="PLEDGED, COMMITTED, DELIVERED or WITHDRAWN; see steps for who moved it."
+        metadata=sql.column("{t}.status", enum=ContributionStatus),
+        description="PLEDGED, COMMITTED, DELIVERED or WITHDRAWN; see steps for who moved it.",
     )
     visibility: Visibility = strawberry.field(
+        metadata=sql.column("{t}.visibility", enum=Visibility),
         description="ALLIANCE (every member), COMMITTEE (seat holders of "
         "visibilityCommittee) or ORGANISATIONS (the audience). The contributing "
-        "organisation sees its contribution whatever it says."
+        "organisation sees its contribution whatever it says.",
     )
     version: int = strawberry.field(
-        description="Changes with every update and step; send it back with the mutations."
+        metadata=sql.column("{t}.version", "int"),
+        description="Changes with every update and step; send it back with the mutations.",
     )
-    created_at: dt.datetime = strawberry.field(description="When it was recorded.")
+    created_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.created_at", "datetime"), description="When it was recorded."
+    )
 
     @classmethod
     def from_model(cls, row: portfolio.Contribution) -> Contribution:
@@ -170,7 +209,10 @@ class Contribution(AreaNode):
             created_at=row.created_at,
         )
 
-    @strawberry.field(description="The contributing organisation.")
+    @strawberry.field(
+        metadata=sql.to_one("Organisation", "{c}.id = {p}.organisation_id"),
+        description="The contributing organisation.",
+    )
     async def organisation(self, info: Info) -> Organisation:
         return await load_organisation(info, self.organisation_id)
 
@@ -225,11 +267,12 @@ class Contribution(AreaNode):
         )
 
     @strawberry.field(
+        metadata=sql.to_one("Money", "{c}.contribution_id = {p}.id", table=VALUATIONS),
         description="What the contribution is worth: an exact decimal amount and its ISO "
         "4217 currency. "
         + VALUATION_AUDIENCE
         + " Null for every other reader, and when no valuation was recorded; "
-        "valuationHiddenReason says which."
+        "valuationHiddenReason says which.",
     )
     async def valuation(self, info: Info) -> Money | None:
         rows = await info.context.loaders.contributions.valuations_of_contribution.load(
@@ -238,9 +281,10 @@ class Contribution(AreaNode):
         return Money(amount=rows[0].amount, currency=rows[0].currency) if rows else None
 
     @strawberry.field(
+        metadata=sql.column(VALUATION_HIDDEN_REASON),
         description="Why valuation is null: NOT_VALUED (none recorded; told only to the "
         "contributing organisation and steering committee seat holders) or CONFIDENTIAL "
-        "(you are neither, whether or not a valuation exists). Null when valuation is set."
+        "(you are neither, whether or not a valuation exists). Null when valuation is set.",
     )
     async def valuation_hidden_reason(self, info: Info) -> ValuationHiddenReason | None:
         if await info.context.loaders.contributions.valuations_of_contribution.load(
@@ -267,6 +311,8 @@ class Contribution(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.contributions.by_id
+
+    sql_table = sql.Table("contributions", sql.visible_to_audience(f"organisation_id = {sql.ME}"))
 
 
 async def load_contributions_of_plan(info: Info, plan_id: uuid.UUID) -> list[Contribution]:

@@ -16,11 +16,13 @@ the maximum.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -41,6 +43,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from portal.budget import Budgets, seconds_to_wait
 from portal.kernel.errors import ErrorCode
@@ -156,6 +159,9 @@ def requested_cost(
 
 def actual_cost(data: Any) -> int:
     """The objects an answer holds (each JSON object in ``data``), the operation's 1 included."""
+    objects = getattr(data, "objects", None)
+    if callable(objects):  # data the compiled read path wrote as JSON text (RawJSON)
+        return int(objects())
     if isinstance(data, dict):
         return 1 + sum(actual_cost(value) for value in data.values())
     if isinstance(data, list):
@@ -175,10 +181,42 @@ class CostReport:
         return {"requested": self.requested, "actual": self.actual, "max": self.maximum}
 
 
+REMEMBERED_COSTS = 1024
+"""How many recent operations' costs are remembered."""
+
+
 def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
     """The extension class that refuses operations costing more than ``maximum``, or more
     than what is left of the caller's budgets (``portal.budget``), before they run, and
     reports ``extensions.cost`` on every response."""
+
+    costs: dict[tuple[str, str | None, str], int] = {}
+    """The cost of recent (document, operation, variables): a repeated request costs no walk.
+    Insertion-ordered: the oldest entry goes first when the memory is full."""
+
+    def cost_of(context: ExecutionContext, document: DocumentNode) -> int | None:
+        key = (
+            context.query or "",
+            context.operation_name,
+            json.dumps(context.variables, sort_keys=True, default=str),
+        )
+        found = costs.get(key)
+        if found is None:
+            operation = get_operation_ast(document, context.operation_name)
+            if operation is None:
+                return None
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            found = requested_cost(
+                context.schema._schema, operation, fragments, context.variables or {}
+            )
+            costs[key] = found
+            if len(costs) > REMEMBERED_COSTS:
+                del costs[next(iter(costs))]
+        return found
 
     class LimitCost(SchemaExtension):
         """See :mod:`schema.kernel.cost`."""
@@ -189,16 +227,9 @@ def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None:
-                operation = get_operation_ast(document, context.operation_name)
-                if operation is not None:
-                    fragments = {
-                        d.name.value: d
-                        for d in document.definitions
-                        if isinstance(d, FragmentDefinitionNode)
-                    }
-                    self.requested = requested_cost(
-                        context.schema._schema, operation, fragments, context.variables or {}
-                    )
+                requested = cost_of(context, document)
+                if requested is not None:
+                    self.requested = requested
                     if self.requested > maximum:
                         raise GraphQLError(
                             f"the operation may cost {self.requested}, more than {maximum}",

@@ -101,7 +101,10 @@ def _encode_value(value: Any) -> Any:
 
 def encode_cursor(ordering: Ordering, row: Any) -> str:
     values = [_encode_value(getattr(row, column.key)) for column in ordering.columns]
-    raw = json.dumps([ordering.name, *values], separators=(",", ":")).encode()
+    # UTF-8 as it is (not \u escapes): PostgreSQL writes the same bytes for the compiled
+    # read path's cursors (schema.planner.connections)
+    text = json.dumps([ordering.name, *values], separators=(",", ":"), ensure_ascii=False)
+    raw = text.encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

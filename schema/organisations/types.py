@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from db import models
 from db.governance import VisibilityGrant
 from schema.context import Info
+from schema.kernel import sql
 from schema.kernel.enums import Visibility
 from schema.kernel.nodes import AreaNode
 from schema.organisations.enums import OrganisationKind
@@ -27,10 +28,18 @@ if TYPE_CHECKING:
 )
 class Organisation(AreaNode):
     db_id: relay.NodeID[str]
-    slug: str = strawberry.field(description="Short unique name, used to invite it to alliances.")
-    name: str = strawberry.field(description="Display name.")
-    kind: OrganisationKind = strawberry.field(description="Pharma, biotech, academic, ...")
-    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+    slug: str = strawberry.field(
+        metadata=sql.column("{t}.slug"),
+        description="Short unique name, used to invite it to alliances.",
+    )
+    name: str = strawberry.field(metadata=sql.column("{t}.name"), description="Display name.")
+    kind: OrganisationKind = strawberry.field(
+        metadata=sql.column("{t}.kind", enum=OrganisationKind),
+        description="Pharma, biotech, academic, ...",
+    )
+    country: str = strawberry.field(
+        metadata=sql.column("{t}.country"), description="ISO 3166-1 alpha-2 country code."
+    )
 
     @classmethod
     def from_model(cls, row: models.Organisation) -> Organisation:
@@ -43,6 +52,13 @@ class Organisation(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.organisations.by_id
+
+    sql_table = sql.Table(
+        "organisations",
+        # the rule of policy.visible_organisations: its own, and its current partners'
+        f"{{t}}.id = {sql.ME} OR EXISTS (SELECT 1 FROM public.memberships m"  # noqa: S608
+        f" WHERE m.organisation_id = {{t}}.id AND m.alliance_id = ANY {sql.MEMBER_ALLIANCES})",
+    )
 
 
 async def load_organisation(info: Info, organisation_id: uuid.UUID) -> Organisation:

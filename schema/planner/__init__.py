@@ -1,0 +1,211 @@
+"""The compiled read path (SPEC §9): a query whose whole selection is declared in SQL
+(``schema.kernel.sql``) runs as one statement that builds the response's JSON in
+PostgreSQL, in the request's transaction and so under its row-level security, instead of
+completing every field in Python. Anything else runs through the resolvers.
+
+The plan of a document, its operation, its variables and the caller's scopes, user and
+credential kind is kept (the SQL is the same for every organisation: the tenant comes from
+the transaction), so a repeated request costs one cache lookup and one prepared statement.
+
+Modes (``PORTAL_COMPILED_READS``): ``on`` serves planable queries from their statement;
+``off`` never does; ``verify`` runs both paths and answers with an INTERNAL error when
+they differ (the test suite runs in it, so every query it sends is a differential test).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from graphql import (
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
+from graphql.execution.values import get_variable_values
+from strawberry.extensions import SchemaExtension
+
+from auth.principal import Principal
+from portal.kernel.errors import ErrorCode
+from schema.planner.compiler import Compiler, NotPlanable, Statement
+from schema.planner.roots import ROOTS
+
+log = logging.getLogger("portal.planner")
+
+Mode = Literal["on", "off", "verify"]
+
+_OBJECT = re.compile(r'\{"[_A-Za-z][_0-9A-Za-z]*" : ')
+"""An object as ``json_build_object`` writes it: ``{"key" : ``. Inside a JSON string a quote
+is escaped, and a string ending in ``{`` is followed by ``,``, ``}`` or ``]``, never by a
+name: so this matches object starts only."""
+
+
+class RawJSON(str):
+    """The response's ``data`` as PostgreSQL wrote it: passed to the client as it is,
+    without being parsed and written again (``portal.app`` splices it into the body)."""
+
+    __slots__ = ()
+
+    def objects(self) -> int:
+        """How many JSON objects it holds (the query cost's ``actual``)."""
+        return len(_OBJECT.findall(self))
+
+
+PLANS = 1024
+"""How many plans (or verdicts of "not planable") are remembered."""
+
+
+def plan(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    raw_variables: dict[str, Any],
+    principal: Principal,
+) -> Statement:
+    """The statement answering ``operation`` for ``principal``, or ``NotPlanable``."""
+    if operation.operation is not OperationType.QUERY or operation.directives:
+        raise NotPlanable("not a query")
+    variables = get_variable_values(schema, operation.variable_definitions or (), raw_variables)
+    if isinstance(variables, list):
+        raise NotPlanable("variables the executor refuses")
+    compiler = Compiler(schema, fragments, variables, principal)
+    root = schema.query_type
+    assert root is not None
+    parts = []
+    for key, node in compiler.fields(root, operation.selection_set):
+        name = node.name.value
+        if name == "__typename":
+            parts.append(f"'{key}', '{root.name}'")
+            continue
+        compile_root = ROOTS.get(name)
+        if compile_root is None:
+            raise NotPlanable(f"the root field {name}")
+        parts.append(f"'{key}', {compile_root(compiler, root.fields[name], node)}")
+    return Statement(f"SELECT json_build_object({', '.join(parts)})::text", tuple(compiler.params))
+
+
+class Plans:
+    """The plans of recent requests, least recently used first out."""
+
+    def __init__(self, size: int = PLANS) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple[Any, ...], Statement | None] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> Statement | bool | None:
+        """The plan, ``None`` for "not planable", ``False`` when never planned."""
+        if key not in self._plans:
+            return False
+        self._plans.move_to_end(key)
+        return self._plans[key]
+
+    def put(self, key: tuple[Any, ...], statement: Statement | None) -> None:
+        self._plans[key] = statement
+        if len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+
+
+def compiled_reads(mode: Mode) -> type[SchemaExtension]:
+    """The extension class serving planable queries from one statement (see the module)."""
+    plans = Plans()
+
+    class CompiledReads(SchemaExtension):
+        """See :mod:`schema.planner`."""
+
+        async def on_execute(self) -> AsyncIterator[None]:
+            context = self.execution_context
+            compiled = None
+            if mode != "off" and context.result is None:
+                statement = self._statement()
+                if statement is not None:
+                    text = await self._run(statement)
+                    if mode == "on":
+                        context.result = ExecutionResult(data=RawJSON(text), errors=None)  # type: ignore[arg-type]
+                    else:
+                        compiled = json.loads(text)
+            yield
+            if compiled is not None:
+                self._verify(compiled)
+
+        def _statement(self) -> Statement | None:
+            context = self.execution_context
+            document = context.graphql_document
+            principal: Principal = context.context.principal
+            key = (
+                context.query,
+                context.operation_name,
+                json.dumps(context.variables, sort_keys=True, default=str),
+                # what the statement may carry of the principal (viewer); never the
+                # organisation, which the transaction names
+                principal.scopes,
+                principal.user_id,
+                principal.credential_kind,
+            )
+            known = plans.get(key)
+            if known is not False:
+                return known  # type: ignore[return-value]
+            statement = None
+            if document is not None:
+                operation = get_operation_ast(document, context.operation_name)
+                fragments = {
+                    d.name.value: d
+                    for d in document.definitions
+                    if isinstance(d, FragmentDefinitionNode)
+                }
+                if operation is not None:
+                    try:
+                        statement = plan(
+                            context.schema._schema,
+                            operation,
+                            fragments,
+                            context.variables or {},
+                            principal,
+                        )
+                    except NotPlanable as reason:
+                        log.debug("not planable: %s", reason)
+            plans.put(key, statement)
+            return statement
+
+        async def _run(self, statement: Statement) -> str:
+            """The statement's JSON, run on the request's connection (in its transaction,
+            as its tenant) by asyncpg itself, which prepares it once per connection."""
+            session = self.execution_context.context.session
+            async with session.lock:
+                connection = await session.connection()
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                text: str = await driver.fetchval(statement.sql, *statement.params)
+            return text
+
+        def _verify(self, compiled: dict[str, Any]) -> None:
+            context = self.execution_context
+            result = context.result
+            answered = None if result is None else result.data
+            errors = None if result is None else result.errors
+            if answered == compiled and not errors:
+                return
+            log.error(
+                "the compiled read differs from the resolvers': %s\ncompiled: %s\nresolved: %s",
+                context.query,
+                json.dumps(compiled, sort_keys=True),
+                json.dumps({"data": answered, "errors": [str(e) for e in errors or ()]}),
+            )
+            if result is None:
+                return
+            # in place: strawberry answers with the result object it holds, not the context's
+            result.data = None
+            result.errors = [
+                GraphQLError(
+                    "the compiled read differs from the resolvers'",
+                    extensions={"code": ErrorCode.INTERNAL.value},
+                )
+            ]
+
+    return CompiledReads
