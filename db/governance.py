@@ -138,6 +138,8 @@ class Seat(Base):
             unique=True,
             postgresql_where=text("role = 'secretary'"),
         ),
+        # the seated committees of the transaction's organisation (every visibility policy)
+        Index("ix_seats_organisation", "organisation_id", "alliance_id", "committee_id"),
     )
 
 
@@ -226,6 +228,8 @@ class VisibilityGrant(Base):
 
     __table_args__ = (
         UniqueConstraint("object_id", "organisation_id", name="uq_visibility_grants_once"),
+        # the objects granted to the transaction's organisation (every visibility policy)
+        Index("ix_visibility_grants_organisation", "organisation_id", "alliance_id", "object_id"),
     )
 
 
@@ -305,6 +309,10 @@ class Signature(Base):
     signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
+_OPEN = text("status = 'open'")
+"""Decisions still taking votes (``Decision.text`` shadows ``text`` in the class body)."""
+
+
 class Decision(Base):
     """A decision of a committee, in a meeting or by written procedure. It may reference the
     object it decides on (``subject_type``/``subject_id``, e.g. a plan version)."""
@@ -343,6 +351,8 @@ class Decision(Base):
         CheckConstraint("(status = 'closed') = (outcome IS NOT NULL)", name="outcome_when_closed"),
         Index("ix_decisions_subject", "subject_type", "subject_id"),
         Index("ix_decisions_meeting_created", "meeting_id", "created_at", "id"),
+        # the decisions awaiting votes, by committee (pending votes across alliances)
+        Index("ix_decisions_open_committee", "committee_id", postgresql_where=_OPEN),
     )
 
 
@@ -390,6 +400,7 @@ class ActionItem(Base):
     __table_args__ = (
         Index("ix_action_items_due", "alliance_id", "status", "due_on"),
         Index("ix_action_items_meeting", "meeting_id", "due_on", "id"),
+        Index("ix_action_items_owner_due", "owner_organisation_id", "status", "due_on", "id"),
     )
 
 

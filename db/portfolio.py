@@ -159,6 +159,7 @@ class Contribution(Base):
         Index("ix_contributions_alliance_created", "alliance_id", "created_at", "id"),
         Index("ix_contributions_alliance_kind_created", "alliance_id", "kind", "created_at", "id"),
         Index("ix_contributions_organisation_created", "organisation_id", "created_at", "id"),
+        Index("ix_contributions_created", "created_at", "id"),  # across alliances
     )
 
 

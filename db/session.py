@@ -56,11 +56,14 @@ class TenantContext:
 
 START_CONTEXT = (
     f"set_config('role', '{APP_ROLE}', true) AS _role, "
-    f"set_config('{ORGANISATION_SETTING}', %s, true) AS _tenant"
+    f"set_config('{ORGANISATION_SETTING}', %s, true) AS _tenant, "
+    "set_config('plan_cache_mode', 'force_generic_plan', true) AS _plans"
 )
 """The select-list items of a request start that enter the application role and the
 organisation (``%s``: an SQL expression of its id as text), after the credential's lookup in
-the same statement's FROM clause has run as the login role."""
+the same statement's FROM clause has run as the login role. The request's statements are
+prepared once per connection; their generic plan is used from the first execution, since
+planning a page's statement (policies included) can cost more than running it."""
 
 
 def to_async_url(url: str) -> str:

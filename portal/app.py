@@ -315,8 +315,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         response, context = outcome
         # after the answer, in transactions of their own: bookkeeping never fails a request
         tasks = BackgroundTasks()
-        if self.budgets.enabled:
-            # charged whatever the outcome, so failing operations are paid for too
+        if self.budgets.enabled and (context.failed or not context.charged):
+            # charged whatever the outcome: an operation that failed lost the charge of its
+            # transaction, a refused one was never charged (and costs 1)
             tasks.add_task(charge, self.sessions, principal, context.cost or 1)
         if (
             principal.credential_kind is CredentialKind.API_TOKEN

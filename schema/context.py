@@ -26,6 +26,8 @@ class Context:
     """Set when the operation's result carries errors: its transaction is rolled back."""
     cost: int | None = None
     """The operation's requested cost, once known: what the budget is charged."""
+    charged: bool = False
+    """The cost was charged in the operation's transaction (lost if it rolls back)."""
 
 
 Info = StrawberryInfo[Context, None]

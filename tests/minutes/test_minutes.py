@@ -1085,9 +1085,10 @@ async def test_minutes_with_versions_and_signatures_in_constant_statements(
     assert sum(len(node["signatures"]) for node in nodes) == 12
     assert [len(node["audience"] or ()) for node in nodes] == [0, 4, 0, 5, 0, 3]
     # One statement per table and level whatever the length: the request start
-    # (credential, role and tenant), the minutes, their versions (the list, and bodies by number), their
-    # signatures, audiences and meetings. Organisations are loaded in one batch per wave of
-    # parents that name them (versions, signatures, audiences), so at most three.
+    # (credential, role and tenant), the minutes, their versions (the list, and bodies by
+    # number), their signatures, audiences and meetings. Organisations are loaded in one
+    # batch per wave of parents that name them (versions, signatures, audiences), so at
+    # most three.
     per_level = {
         "setup": 1,
         "minutes": 1,

@@ -529,3 +529,23 @@ async def test_an_organisations_credentials_share_its_budget_and_failures_are_pa
         refused = await post(client, second, "{ alliances(first: 4) { edges { node { name } } } }")
         assert refused.status_code == 429  # 6 + 5 > 10, for any credential of helix
         assert "errors" not in (await post(client, outsider, PAGE_OF_THREE)).json()  # basel's own
+
+
+async def test_a_budgeted_operation_is_checked_and_charged_in_one_statement_of_its_own_transaction(
+    server_engine: AsyncEngine, world: World, token: str
+) -> None:
+    """The budget costs a successful operation one statement, committed with it: no second
+    transaction afterwards (only a failed or refused operation is charged in one)."""
+    # a budget beyond 32 bits, as an operator may set to make it all but unlimited
+    settings = budgeted(world, cost_budget_per_credential=100, cost_budget_per_organisation=10**15)
+    transport = httpx.ASGITransport(app=create_app(settings, server_engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        await post(client, token, "{ __typename }")  # the token's first use is recorded
+        with counting() as statements:
+            assert "errors" not in (await post(client, token, PAGE_OF_THREE)).json()
+        with counting() as after_failure:
+            assert (await post(client, token, "{ alliance(id: 0) { name } }")).json()["errors"]
+    budget = [s for s in statements if "cost_spent" in s]
+    assert len(budget) == 1, statements
+    # the failed operation's charge was rolled back with it, and is made again
+    assert len([s for s in after_failure if "cost_spent" in s]) == 2

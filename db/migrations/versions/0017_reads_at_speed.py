@@ -83,6 +83,19 @@ INDEXES = [
     ("ix_contribution_steps_contribution_at", "contribution_steps", "contribution_id, at, id"),
     ("ix_decisions_meeting_created", "decisions", "meeting_id, created_at, id"),
     ("ix_action_items_meeting", "action_items", "meeting_id, due_on, id"),
+    ("ix_contributions_created", "contributions", "created_at, id"),
+    (
+        "ix_action_items_owner_due",
+        "action_items",
+        "owner_organisation_id, status, due_on, id",
+    ),
+    # what every visibility policy asks first: the transaction's seats and granted objects
+    ("ix_seats_organisation", "seats", "organisation_id, alliance_id, committee_id"),
+    (
+        "ix_visibility_grants_organisation",
+        "visibility_grants",
+        "organisation_id, alliance_id, object_id",
+    ),
 ]
 
 
@@ -100,6 +113,11 @@ def upgrade() -> None:
     )
     for name, table, columns in INDEXES:
         op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON public.{table} ({columns})")
+    # the decisions still taking votes, by committee: the pending votes across alliances
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_decisions_open_committee ON public.decisions"
+        " (committee_id) WHERE status = 'open'"
+    )
 
     # The request start: one statement finds the credential and switches the transaction
     # into the application role and the credential's organisation, so the server's login
@@ -172,6 +190,7 @@ def downgrade() -> None:
     lookup = "public.portal_api_token_by_hash(bytea)"
     op.execute(f"REVOKE EXECUTE ON FUNCTION {lookup} FROM {SERVER_ROLE}")
     op.execute("DROP FUNCTION public.portal_signed_in_role(uuid, uuid, uuid)")
+    op.execute("DROP INDEX IF EXISTS public.ix_decisions_open_committee")
     for name, _table, _columns in INDEXES:
         op.execute(f"DROP INDEX IF EXISTS public.{name}")
     op.execute("DROP POLICY organisations_read ON public.organisations")
