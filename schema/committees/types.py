@@ -20,6 +20,7 @@ from db import governance as models
 from db.models import User
 from schema.committees.enums import CommitteeTier, MajorityRule, SeatRole
 from schema.context import Info
+from schema.kernel import sql
 from schema.kernel.nodes import AreaNode, load_list, load_required
 from schema.kernel.scopes import Needs
 from schema.organisations.types import Organisation, load_organisation
@@ -79,9 +80,16 @@ class Committee(AreaNode):
     db_id: relay.NodeID[str]
     alliance_id: strawberry.Private[uuid.UUID]
     parent_id: strawberry.Private[uuid.UUID | None]
-    name: str = strawberry.field(description="The committee's name.")
-    tier: CommitteeTier = strawberry.field(description="Strategic, tactical or operational.")
-    mandate: str = strawberry.field(description="What the committee is for and may decide.")
+    name: str = strawberry.field(
+        metadata=sql.column("{t}.name"), description="The committee's name."
+    )
+    tier: CommitteeTier = strawberry.field(
+        metadata=sql.column("{t}.tier", enum=CommitteeTier),
+        description="Strategic, tactical or operational.",
+    )
+    mandate: str = strawberry.field(
+        metadata=sql.column("{t}.mandate"), description="What the committee is for and may decide."
+    )
     quorum: float = strawberry.field(
         description="Share of the voting seats (0 to 1, three decimals) that must vote for "
         "a decision to be valid; 0.667 by default."
@@ -91,9 +99,13 @@ class Committee(AreaNode):
         description="Whether a voting party may veto a decision of this committee."
     )
     version: int = strawberry.field(
-        description="Version of the committee's settings; send it back with updateCommittee."
+        metadata=sql.column("{t}.version", "int"),
+        description="Version of the committee's settings; send it back with updateCommittee.",
     )
-    created_at: dt.datetime = strawberry.field(description="When the committee was set up.")
+    created_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.created_at", "datetime"),
+        description="When the committee was set up.",
+    )
 
     @classmethod
     def from_model(cls, row: models.Committee) -> Committee:
@@ -156,6 +168,8 @@ class Committee(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.committees.by_id
+
+    sql_table = sql.Table("committees", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
 
 
 @strawberry.type(

@@ -20,6 +20,7 @@ from auth.scopes import Scope
 from db import governance
 from schema.context import Info
 from schema.decisions.enums import DecisionOutcome, DecisionProcedure, DecisionStatus, VoteChoice
+from schema.kernel import sql
 from schema.kernel.ids import to_global_id
 from schema.kernel.nodes import AreaNode, load_required, nodes_by_global_id
 from schema.organisations.types import Organisation, load_organisation
@@ -50,11 +51,16 @@ class Vote(AreaNode):
     db_id: relay.NodeID[str]
     decision_id: strawberry.Private[uuid.UUID]
     organisation_id: strawberry.Private[uuid.UUID]
-    choice: VoteChoice = strawberry.field(description="For, against or abstain.")
-    veto: bool = strawberry.field(
-        description="Whether the vote against is a veto (only where the committee allows it)."
+    choice: VoteChoice = strawberry.field(
+        metadata=sql.column("{t}.choice", enum=VoteChoice), description="For, against or abstain."
     )
-    cast_at: dt.datetime = strawberry.field(description="When the vote was cast.")
+    veto: bool = strawberry.field(
+        metadata=sql.column("{t}.veto", "bool"),
+        description="Whether the vote against is a veto (only where the committee allows it).",
+    )
+    cast_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.cast_at", "datetime"), description="When the vote was cast."
+    )
 
     @classmethod
     def from_model(cls, row: governance.Vote) -> Vote:
@@ -67,7 +73,10 @@ class Vote(AreaNode):
             cast_at=row.cast_at,
         )
 
-    @strawberry.field(description="The organisation that voted.")
+    @strawberry.field(
+        metadata=sql.to_one("Organisation", "{c}.id = {p}.organisation_id"),
+        description="The organisation that voted.",
+    )
     async def organisation(self, info: Info) -> Organisation:
         return await load_organisation(info, self.organisation_id)
 
@@ -83,6 +92,8 @@ class Vote(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.decisions.vote_by_id
+
+    sql_table = sql.Table("votes", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
 
 
 @strawberry.type(
@@ -103,26 +114,45 @@ class Decision(AreaNode):
     vetoed_by_organisation_id: strawberry.Private[uuid.UUID | None]
     subject_type: strawberry.Private[str | None]
     subject_id: strawberry.Private[uuid.UUID | None]
-    text: str = strawberry.field(description="What is decided.")
-    procedure: DecisionProcedure = strawberry.field(description="In a meeting or in writing.")
-    status: DecisionStatus = strawberry.field(description="Open or closed.")
+    text: str = strawberry.field(metadata=sql.column("{t}.text"), description="What is decided.")
+    procedure: DecisionProcedure = strawberry.field(
+        metadata=sql.column("{t}.procedure", enum=DecisionProcedure),
+        description="In a meeting or in writing.",
+    )
+    status: DecisionStatus = strawberry.field(
+        metadata=sql.column("{t}.status", enum=DecisionStatus), description="Open or closed."
+    )
     outcome: DecisionOutcome | None = strawberry.field(
-        description="Approved, rejected or deferred; null while the decision is open."
+        metadata=sql.column("{t}.outcome", enum=DecisionOutcome),
+        description="Approved, rejected or deferred; null while the decision is open.",
     )
     quorum_met: bool | None = strawberry.field(
-        description="Whether enough voting seats voted; null while the decision is open."
+        metadata=sql.column("{t}.quorum_met", "bool"),
+        description="Whether enough voting seats voted; null while the decision is open.",
     )
-    votes_for: int = strawberry.field(description="Votes for (so far, while open).")
-    votes_against: int = strawberry.field(description="Votes against (so far, while open).")
-    votes_abstain: int = strawberry.field(description="Abstentions (so far, while open).")
+    votes_for: int = strawberry.field(
+        metadata=sql.column("{t}.votes_for", "int"), description="Votes for (so far, while open)."
+    )
+    votes_against: int = strawberry.field(
+        metadata=sql.column("{t}.votes_against", "int"),
+        description="Votes against (so far, while open).",
+    )
+    votes_abstain: int = strawberry.field(
+        metadata=sql.column("{t}.votes_abstain", "int"),
+        description="Abstentions (so far, while open).",
+    )
     closes_at: dt.datetime | None = strawberry.field(
+        metadata=sql.column("{t}.closes_at", "datetime"),
         description="Deadline of a written procedure: no vote is accepted from then on; null "
-        "for a decision in a meeting."
+        "for a decision in a meeting.",
     )
     closed_at: dt.datetime | None = strawberry.field(
-        description="When the chair closed it; null while open."
+        metadata=sql.column("{t}.closed_at", "datetime"),
+        description="When the chair closed it; null while open.",
     )
-    created_at: dt.datetime = strawberry.field(description="When it was recorded.")
+    created_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.created_at", "datetime"), description="When it was recorded."
+    )
 
     @classmethod
     def from_model(cls, row: governance.Decision) -> Decision:
@@ -176,7 +206,10 @@ class Decision(AreaNode):
             id=strawberry.ID(str(to_global_id(self.subject_type, self.subject_id))),
         )
 
-    @strawberry.field(description="The votes cast, in the order they were cast.")
+    @strawberry.field(
+        metadata=sql.to_many("Vote", "{c}.decision_id = {p}.id", "{c}.cast_at, {c}.id"),
+        description="The votes cast, in the order they were cast.",
+    )
     async def votes(self, info: Info) -> list[Vote]:
         rows = await info.context.loaders.decisions.votes_of_decision.load(uuid.UUID(self.db_id))
         return [Vote.from_model(row) for row in rows]
@@ -186,6 +219,8 @@ class Decision(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.decisions.by_id
+
+    sql_table = sql.Table("decisions", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
 
 
 async def load_decisions_of_meeting(info: Info, meeting_id: uuid.UUID) -> list[Decision]:

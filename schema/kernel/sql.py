@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from auth.scopes import Scope
+from db import rls
 from db.rls import visible_to_audience
 
 __all__ = ["visible_to_audience"]  # an object's visibility as its RLS policy says it
@@ -27,8 +28,8 @@ KEY = "portal.sql"
 
 Kind = Literal["text", "int", "bool", "datetime", "date", "decimal", "json"]
 
-ME = "public.portal_current_organisation()"
-MEMBER_ALLIANCES = "((SELECT public.portal_member_alliances())::uuid[])"
+ME = rls.CURRENT_ORGANISATION
+MEMBER_ALLIANCES = rls.MEMBER_ALLIANCES
 STEERING_ALLIANCES = "((SELECT public.portal_steering_alliances())::uuid[])"
 
 

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from auth.scopes import Scope
 from db import governance as db
 from schema.context import Info
+from schema.kernel import sql
 from schema.kernel.nodes import AreaNode, load_list, load_one, load_required
 from schema.meetings.enums import AgendaItemKind, MeetingKind, MeetingStatus
 from schema.organisations.types import Organisation, load_organisation
@@ -32,10 +33,19 @@ if TYPE_CHECKING:
 class AgendaItem(AreaNode):
     db_id: relay.NodeID[str]
     meeting_id: strawberry.Private[uuid.UUID]
-    position: int = strawberry.field(description="Its place on the agenda, from 1.")
-    title: str = strawberry.field(description="What the item is about.")
-    kind: AgendaItemKind = strawberry.field(description="Information, discussion or decision.")
-    description: str = strawberry.field(description="Background for the attendees.")
+    position: int = strawberry.field(
+        metadata=sql.column("{t}.position", "int"), description="Its place on the agenda, from 1."
+    )
+    title: str = strawberry.field(
+        metadata=sql.column("{t}.title"), description="What the item is about."
+    )
+    kind: AgendaItemKind = strawberry.field(
+        metadata=sql.column("{t}.kind", enum=AgendaItemKind),
+        description="Information, discussion or decision.",
+    )
+    description: str = strawberry.field(
+        metadata=sql.column("{t}.description"), description="Background for the attendees."
+    )
 
     @classmethod
     def from_model(cls, row: db.AgendaItem) -> AgendaItem:
@@ -60,6 +70,8 @@ class AgendaItem(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.meetings.agenda_item_by_id
+
+    sql_table = sql.Table("agenda_items", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
 
 
 @strawberry.type(description="Whether a seat's organisation attended a meeting.")
@@ -100,21 +112,38 @@ class Attendance:
 class Meeting(AreaNode):
     db_id: relay.NodeID[str]
     committee_id: strawberry.Private[uuid.UUID]
-    title: str = strawberry.field(description="What the meeting is called.")
-    kind: MeetingKind = strawberry.field(description="Ordinary or extraordinary.")
-    starts_at: dt.datetime = strawberry.field(description="When it starts.")
-    ends_at: dt.datetime | None = strawberry.field(description="When it ends, if set.")
-    location: str = strawberry.field(description="The place, or a link to join.")
-    status: MeetingStatus = strawberry.field(description="Scheduled, held or cancelled.")
+    title: str = strawberry.field(
+        metadata=sql.column("{t}.title"), description="What the meeting is called."
+    )
+    kind: MeetingKind = strawberry.field(
+        metadata=sql.column("{t}.kind", enum=MeetingKind), description="Ordinary or extraordinary."
+    )
+    starts_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.starts_at", "datetime"), description="When it starts."
+    )
+    ends_at: dt.datetime | None = strawberry.field(
+        metadata=sql.column("{t}.ends_at", "datetime"), description="When it ends, if set."
+    )
+    location: str = strawberry.field(
+        metadata=sql.column("{t}.location"), description="The place, or a link to join."
+    )
+    status: MeetingStatus = strawberry.field(
+        metadata=sql.column("{t}.status", enum=MeetingStatus),
+        description="Scheduled, held or cancelled.",
+    )
     agenda_deadline: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.agenda_deadline", "datetime"),
         description="Agenda items can be added or removed until this moment (the alliance's "
-        "agenda-deadline days before the start)."
+        "agenda-deadline days before the start).",
     )
     version: int = strawberry.field(
+        metadata=sql.column("{t}.version", "int"),
         description="Changes with every edit of the meeting itself (time, status); send it "
-        "back with rescheduleMeeting, cancelMeeting and markMeetingHeld."
+        "back with rescheduleMeeting, cancelMeeting and markMeetingHeld.",
     )
-    created_at: dt.datetime = strawberry.field(description="When it was scheduled.")
+    created_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.created_at", "datetime"), description="When it was scheduled."
+    )
 
     @classmethod
     def from_model(cls, row: db.Meeting) -> Meeting:
@@ -132,13 +161,19 @@ class Meeting(AreaNode):
             created_at=row.created_at,
         )
 
-    @strawberry.field(description="The committee that meets.")
+    @strawberry.field(
+        metadata=sql.to_one("Committee", "{c}.id = {p}.committee_id"),
+        description="The committee that meets.",
+    )
     async def committee(
         self, info: Info
     ) -> Annotated[Committee, strawberry.lazy("schema.committees.types")]:
         return await load_required(info, info.context.loaders.committees.by_id, self.committee_id)
 
-    @strawberry.field(description="The agenda, in order.")
+    @strawberry.field(
+        metadata=sql.to_many("AgendaItem", "{c}.meeting_id = {p}.id", "{c}.position"),
+        description="The agenda, in order.",
+    )
     async def agenda_items(self, info: Info) -> list[AgendaItem]:
         rows = await info.context.loaders.meetings.agenda_of_meeting.load(uuid.UUID(self.db_id))
         return [AgendaItem.from_model(row) for row in rows]
@@ -149,8 +184,9 @@ class Meeting(AreaNode):
         return [Attendance.from_model(row) for row in rows]
 
     @strawberry.field(
+        metadata=sql.to_one("Minutes", "{c}.meeting_id = {p}.id"),
         description="The meeting's minutes; null when none are drafted yet or when you are "
-        "not in their audience (by default the committee's seat holders)."
+        "not in their audience (by default the committee's seat holders).",
     )
     async def minutes(
         self, info: Info
@@ -160,7 +196,10 @@ class Meeting(AreaNode):
         )
         return found[0] if found else None
 
-    @strawberry.field(description="Decisions taken in the meeting, oldest first.")
+    @strawberry.field(
+        metadata=sql.to_many("Decision", "{c}.meeting_id = {p}.id", "{c}.created_at, {c}.id"),
+        description="Decisions taken in the meeting, oldest first.",
+    )
     async def decisions(
         self, info: Info
     ) -> list[Annotated[Decision, strawberry.lazy("schema.decisions.types")]]:
@@ -181,6 +220,8 @@ class Meeting(AreaNode):
     @classmethod
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.meetings.by_id
+
+    sql_table = sql.Table("meetings", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
 
 
 async def load_meetings_of_committee(info: Info, committee_id: uuid.UUID) -> list[Meeting]:

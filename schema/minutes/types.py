@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from auth.scopes import Scope
 from db import governance as db
 from schema.context import Info
+from schema.kernel import sql
 from schema.kernel.enums import CredentialKind, Visibility
 from schema.kernel.nodes import AreaNode, load_one
 from schema.minutes.enums import MinutesStatus, SignatureMeaning
@@ -94,6 +95,13 @@ class Signature:
         return await load_organisation(info, self.organisation_id)
 
 
+CURRENT_BODY = sql.column(
+    "(SELECT v.body FROM public.minutes_versions v"
+    " WHERE v.minutes_id = {t}.id AND v.version = {t}.version)"
+)
+"""``Minutes.body`` as SQL: the text of the current version."""
+
+
 @strawberry.type(
     description="The minutes of a meeting: drafted and edited by the committee's secretary, "
     "circulated to the seat holders, then approved by the chair or tacitly when nobody "
@@ -103,26 +111,37 @@ class Signature:
 class Minutes(AreaNode):
     db_id: relay.NodeID[str]
     meeting_id: strawberry.Private[uuid.UUID]
-    status: MinutesStatus = strawberry.field(description="Draft, circulated or approved.")
+    status: MinutesStatus = strawberry.field(
+        metadata=sql.column("{t}.status", enum=MinutesStatus),
+        description="Draft, circulated or approved.",
+    )
     version: int = strawberry.field(
+        metadata=sql.column("{t}.version", "int"),
         description="Number of the current version; send it back with every change "
-        "(editMinutes, circulateMinutes, objectToMinutes, approveMinutes)."
+        "(editMinutes, circulateMinutes, objectToMinutes, approveMinutes).",
     )
     visibility: Visibility = strawberry.field(
+        metadata=sql.column("{t}.visibility", enum=Visibility),
         description="Who may see the minutes: COMMITTEE (the seat holders of the meeting's "
-        "committee, the default), ALLIANCE or ORGANISATIONS (see audience)."
+        "committee, the default), ALLIANCE or ORGANISATIONS (see audience).",
     )
     circulated_at: dt.datetime | None = strawberry.field(
-        description="When the minutes were last circulated; null while they are a draft."
+        metadata=sql.column("{t}.circulated_at", "datetime"),
+        description="When the minutes were last circulated; null while they are a draft.",
     )
     objection_deadline: dt.datetime | None = strawberry.field(
+        metadata=sql.column("{t}.objection_deadline", "datetime"),
         description="Until when seat holders may object to circulated minutes; after it "
-        "the server approves them tacitly. Null unless circulated or approved."
+        "the server approves them tacitly. Null unless circulated or approved.",
     )
     approved_at: dt.datetime | None = strawberry.field(
-        description="When they were approved; null until then."
+        metadata=sql.column("{t}.approved_at", "datetime"),
+        description="When they were approved; null until then.",
     )
-    created_at: dt.datetime = strawberry.field(description="When they were first drafted.")
+    created_at: dt.datetime = strawberry.field(
+        metadata=sql.column("{t}.created_at", "datetime"),
+        description="When they were first drafted.",
+    )
 
     @classmethod
     def from_model(cls, row: db.Minutes) -> Minutes:
@@ -142,7 +161,7 @@ class Minutes(AreaNode):
     def minutes_id(self) -> uuid.UUID:
         return uuid.UUID(self.db_id)
 
-    @strawberry.field(description="The text of the current version.")
+    @strawberry.field(metadata=CURRENT_BODY, description="The text of the current version.")
     async def body(self, info: Info) -> str:
         row = await info.context.loaders.minutes.version_by_number.load(
             (self.minutes_id, self.version)
@@ -186,6 +205,8 @@ class Minutes(AreaNode):
     async def signatures(self, info: Info) -> list[Signature]:
         rows = await info.context.loaders.minutes.signatures_of_minutes.load(self.minutes_id)
         return [Signature.from_model(row) for row in rows]
+
+    sql_table = sql.Table("minutes", sql.visible_to_audience())
 
     read_scope = Scope.GOVERNANCE_READ
 

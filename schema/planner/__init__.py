@@ -34,7 +34,9 @@ from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 
 from auth.principal import Principal
+from db import rls
 from portal.kernel.errors import ErrorCode
+from schema.kernel import sql
 from schema.planner.compiler import Compiler, NotPlanable, Statement
 from schema.planner.roots import ROOTS
 
@@ -89,7 +91,37 @@ def plan(
         if compile_root is None:
             raise NotPlanable(f"the root field {name}")
         parts.append(f"'{key}', {compile_root(compiler, root.fields[name], node)}")
-    return Statement(f"SELECT json_build_object({', '.join(parts)})::text", tuple(compiler.params))
+    return Statement(
+        _with_principal(f"json_build_object({', '.join(parts)})::text"), tuple(compiler.params)
+    )
+
+
+PRINCIPAL = {
+    rls.MEMBER_ALLIANCES: ("member_alliances", "public.portal_member_alliances()"),
+    rls.SEATED_COMMITTEES: ("seated_committees", "public.portal_seated_committees()"),
+    rls.GRANTED_OBJECTS: ("granted_objects", "public.portal_granted_objects()"),
+    sql.STEERING_ALLIANCES: ("steering_alliances", "public.portal_steering_alliances()"),
+}
+"""What the visibility rules ask of the transaction's organisation, by the expression the
+rules write (each a definer function's call): the statement asks each once, in ``me``."""
+
+
+def _with_principal(body: str) -> str:
+    """``SELECT body`` with the principal's values computed once for the statement.
+
+    The declared rules call the definer functions inside every sub-select, and each call is
+    a query of its own; row-level security asks them again underneath. The application's
+    copy of the rules reads them from one row (``me``) instead, so enforcing the rules
+    twice does not cost twice."""
+    columns = []
+    for expression, (name, call) in PRINCIPAL.items():
+        if expression in body:
+            body = body.replace(expression, f"(me.{name})")
+            columns.append(f"{call} AS {name}")
+    if not columns:
+        return f"SELECT {body}"
+    # materialised: inlined, each use would call the function again, row by row
+    return f"WITH me AS MATERIALIZED (SELECT {', '.join(columns)}) SELECT {body} FROM me"
 
 
 class Plans:

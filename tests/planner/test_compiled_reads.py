@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -88,8 +89,20 @@ def _pick(rng: random.Random, fields: list[str], most: int = 6) -> str:
     return " ".join(rng.sample(fields, rng.randint(1, min(most, len(fields)))))
 
 
+MEETING_PAGE = """query($id: ID!) { node(id: $id) { ... on Meeting {
+  id title kind status startsAt endsAt location agendaDeadline version createdAt
+  committee { id name tier mandate }
+  agendaItems { id position title kind description }
+  minutes { id status version visibility circulatedAt objectionDeadline approvedAt body }
+  decisions { id text procedure status outcome quorumMet votesFor votesAgainst votesAbstain
+    closesAt closedAt createdAt votes { id choice veto castAt organisation { name } } }
+} } }"""
+
+MEETINGS = "{ alliances { nodes { committees { meetings { id } } } } }"
+
+
 def corpus(
-    alliance_id: str, plan_id: str, contribution_id: str
+    alliance_id: str, plan_id: str, contribution_id: str, meeting_ids: Sequence[str] = ()
 ) -> list[tuple[str, dict[str, Any]]]:
     """Deterministic queries over every planned root, field, relation and page."""
     rng = random.Random(20261204)
@@ -140,6 +153,7 @@ def corpus(
         ("{ alliances(orderBy: CREATED_AT_DESC) { nodes { name plans { title } } } }", {}),
         ("{ alliances(filter: {statuses: [ACTIVE, FORMING]}) { edges { cursor } } }", {}),
     ]
+    queries += [(MEETING_PAGE, {"id": meeting_id}) for meeting_id in meeting_ids]
     for _ in range(12):
         queries.append(
             (
@@ -178,6 +192,17 @@ def corpus(
     return queries
 
 
+def _meeting_ids(found: dict[str, Any]) -> list[str]:
+    ids = [
+        meeting["id"]
+        for alliance in found["data"]["alliances"]["nodes"]
+        for committee in alliance["committees"]
+        for meeting in committee["meetings"]
+    ]
+    assert len(ids) >= 3, found
+    return ids
+
+
 def _is_planned(query: str, variables: dict[str, Any], settings: Settings) -> bool:
     schema = build_schema(settings)
     document = parse(query)
@@ -207,7 +232,9 @@ async def test_every_query_of_the_corpus_is_planned_and_answers_as_the_resolvers
     alliance_id = gid("Alliance", portfolio["alliance"])
     page = await gql(client, helix_token, PLANS_OF_ALLIANCE, {"id": alliance_id})
     plans = [p for p in page["data"]["alliance"]["plans"] if p["contributions"]]
-    queries = corpus(alliance_id, plans[0]["id"], plans[0]["contributions"][0]["id"])
+    found = await gql(client, helix_token, MEETINGS)
+    meetings = _meeting_ids(found)
+    queries = corpus(alliance_id, plans[0]["id"], plans[0]["contributions"][0]["id"], meetings)
     for query, variables in queries:
         assert _is_planned(query, variables, settings), query
 
@@ -270,14 +297,10 @@ async def test_served_compiled_the_whole_response_is_the_resolvers_response(
     alliance_id = gid("Alliance", portfolio["alliance"])
     token = await world.token(orgs["helix-pharma"])
     async with _client(apps["off"]) as off:
-        page = await gql(
-            off,
-            token,
-            "query($id: ID!) { alliance(id: $id) { plans { id contributions { id } } } }",
-            {"id": alliance_id},
-        )
+        page = await gql(off, token, PLANS_OF_ALLIANCE, {"id": alliance_id})
+        meetings = _meeting_ids(await gql(off, token, MEETINGS))
     plans = [p for p in page["data"]["alliance"]["plans"] if p["contributions"]]
-    queries = corpus(alliance_id, plans[0]["id"], plans[0]["contributions"][0]["id"])
+    queries = corpus(alliance_id, plans[0]["id"], plans[0]["contributions"][0]["id"], meetings)
     readers = [*orgs.values(), await world.organisation("outsider")]
     async with _client(apps["on"]) as on, _client(apps["off"]) as off:
         for org in readers:

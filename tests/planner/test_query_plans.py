@@ -39,6 +39,14 @@ PAGES = {
     " {kinds: [CASH]}, first: 100) { edges { cursor node { id kind description quantity unit"
     " createdAt valuation { amount currency } valuationHiddenReason organisation { name } } }"
     " pageInfo { hasNextPage endCursor } } }",
+    "meeting page": "query($meeting: ID!) { node(id: $meeting) { ... on Meeting { id title kind"
+    " status startsAt endsAt location agendaDeadline committee { id name tier } agendaItems {"
+    " id position title kind description } minutes { id status version visibility"
+    " circulatedAt approvedAt body } decisions { id text procedure status outcome quorumMet"
+    " votesFor votesAgainst votesAbstain closedAt votes { choice castAt organisation { name }"
+    " } } } } }",
+    "dashboard": "{ viewer { organisation { name } } alliances(first: 20) { edges { node { id"
+    " name status plans { id title status } } } } }",
 }
 
 
@@ -85,10 +93,22 @@ async def pages(
     token = await world.token(helix)
     alliance_id = gid("Alliance", portfolio["alliance"])
     found = await gql(
-        client, token, "query($id: ID!) { alliance(id: $id) { plans { id } } }", {"id": alliance_id}
+        client,
+        token,
+        "query($id: ID!) { alliance(id: $id) { plans { id } committees { meetings { id } } } }",
+        {"id": alliance_id},
     )
-    variables = {"alliance": alliance_id, "plan": found["data"]["alliance"]["plans"][0]["id"]}
-    return {name: (query, variables) for name, query in PAGES.items()}
+    alliance = found["data"]["alliance"]
+    meetings = [m["id"] for c in alliance["committees"] for m in c["meetings"]]
+    variables = {
+        "alliance": alliance_id,
+        "plan": alliance["plans"][0]["id"],
+        "meeting": meetings[0],
+    }
+    return {
+        name: (query, {k: v for k, v in variables.items() if f"${k}" in query})
+        for name, query in PAGES.items()
+    }
 
 
 @pytest.mark.parametrize("page", list(PAGES))
