@@ -42,25 +42,30 @@ def is_overdue(item: ActionItem, now: dt.datetime) -> bool:
 
 def list_query(
     principal: Principal,
-    alliance_id: uuid.UUID,
+    alliance_id: uuid.UUID | None,
     *,
     committee_id: uuid.UUID | None = None,
     owner_organisation_id: uuid.UUID | None = None,
+    owner_user_id: uuid.UUID | None = None,
     statuses: Sequence[ActionItemStatus] | None = None,
     overdue: bool | None = None,
     due_before: dt.date | None = None,
     due_after: dt.date | None = None,
     now: dt.datetime,
 ) -> Select[ActionItem]:
-    """The action items of an alliance the principal sees, narrowed by the filters
-    (``due_before``/``due_after`` exclusive; ``overdue`` as in :func:`is_overdue`)."""
-    query = policy.alliance_records(principal, ActionItem).where(
-        ActionItem.alliance_id == alliance_id
-    )
+    """The action items the principal sees in one alliance, or with ``alliance_id`` None
+    in every alliance its organisation is a current member of (the same policy selection,
+    so an alliance it has left drops out), narrowed by the filters (``due_before`` and
+    ``due_after`` exclusive; ``overdue`` as in :func:`is_overdue`)."""
+    query = policy.alliance_records(principal, ActionItem)
+    if alliance_id is not None:
+        query = query.where(ActionItem.alliance_id == alliance_id)
     if committee_id is not None:
         query = query.where(ActionItem.committee_id == committee_id)
     if owner_organisation_id is not None:
         query = query.where(ActionItem.owner_organisation_id == owner_organisation_id)
+    if owner_user_id is not None:
+        query = query.where(ActionItem.owner_user_id == owner_user_id)
     if statuses:
         query = query.where(ActionItem.status.in_(statuses))
     if overdue is not None:

@@ -1,11 +1,12 @@
 """Reading decisions: the getter, the committee's voting seats, the votes, the decision that
-approved an object."""
+approved an object, and which decisions await the principal's organisation's vote."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from auth import policy
 from auth.principal import Principal
@@ -37,14 +38,17 @@ async def get_decision(
     )
 
 
+VOTING_SEAT: ColumnElement[bool] = and_(Seat.voting.is_(True), Seat.role.in_(policy.VOTERS))
+"""``policy.is_voting_seat`` as SQL: a seat flagged ``voting`` of a voting role (the role
+list is the policy's). tests/decisions/test_pending_votes.py checks the two agree."""
+
+
 async def count_voting_seats(
     session: LockedSession, principal: Principal, committee_id: uuid.UUID
 ) -> int:
     """How many voting seats (``policy.is_voting_seat``) the committee has now."""
     seats = policy.alliance_records(principal, Seat).where(
-        Seat.committee_id == committee_id,
-        Seat.voting.is_(True),
-        Seat.role.in_(policy.VOTERS),
+        Seat.committee_id == committee_id, VOTING_SEAT
     )
     return int(await session.scalar(select(func.count()).select_from(seats.subquery())) or 0)
 
@@ -87,3 +91,39 @@ async def approving_decision(
         .limit(1)
     )
     return await session.scalar(query)
+
+
+def own_voting_committee_ids(principal: Principal) -> Select[uuid.UUID]:
+    """Committees on which the principal's organisation holds a voting seat now, in the
+    alliances it is a current member of."""
+    return policy.seated_committee_ids(principal).where(VOTING_SEAT)
+
+
+def accepting_votes(now: dt.datetime) -> ColumnElement[bool]:
+    """A decision that takes votes at ``now``, as ``cast_vote`` decides it: OPEN and, in a
+    written procedure, before its deadline (a vote at the deadline is refused)."""
+    return and_(
+        Decision.status == DecisionStatus.OPEN,
+        or_(Decision.closes_at.is_(None), Decision.closes_at > now),
+    )
+
+
+def awaiting_vote(principal: Principal, now: dt.datetime) -> ColumnElement[bool]:
+    """A decision (of ``policy.alliance_records``) that awaits the vote of the principal's
+    organisation: it takes votes now, the organisation holds a voting seat on its committee
+    (``policy.is_voting_seat``) and has not voted on it. Exactly the decisions on which
+    ``cast_vote`` would accept the organisation's vote from a credential with
+    ``governance:write``; which credential reads the list does not change it, so a
+    read-only dashboard shows the same votes as the one that casts them.
+
+    A condition on ``Decision`` rows: one statement lists them whatever their number, with
+    the seats and the organisation's votes as correlated subqueries."""
+    already_voted = policy.alliance_records(principal, Vote).where(
+        Vote.decision_id == Decision.id,
+        Vote.organisation_id == principal.organisation_id,
+    )
+    return and_(
+        accepting_votes(now),
+        Decision.committee_id.in_(own_voting_committee_ids(principal)),
+        ~already_voted.exists(),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from typing import Annotated
 
 import strawberry
@@ -12,6 +13,7 @@ from auth.scopes import Scope
 from db import governance as db
 from db.models import utcnow
 from portal import action_items
+from portal.kernel.errors import BadInput
 from schema.action_items.enums import ActionItemStatus
 from schema.action_items.types import ActionItem
 from schema.context import Info
@@ -40,13 +42,22 @@ ACTION_ITEM_ORDERINGS = {
 }
 
 
-@strawberry.input(description="Narrow the action item list.")
+@strawberry.input(
+    description="Narrow the action item list; omitted fields do not narrow, given ones all "
+    "apply. Your organisation's open items: {ownerOrganisation: <viewer.organisation.id>, "
+    "statuses: [OPEN]}; yours personally: add ownerUser: <viewer.userId>."
+)
 class ActionItemFilter:
     committee: strawberry.ID | None = strawberry.field(
         default=None, description="Only items of this committee's meetings."
     )
     owner_organisation: strawberry.ID | None = strawberry.field(
-        default=None, description="Only items owned by this organisation."
+        default=None, description="Only items owned by this organisation (its global ID)."
+    )
+    owner_user: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only items this person is responsible for: a user ID as viewer.userId "
+        "and ActionItem.ownerUserId show it.",
     )
     statuses: list[ActionItemStatus] | None = strawberry.field(
         default=None, description="Only items in these states."
@@ -63,10 +74,24 @@ class ActionItemFilter:
     )
 
 
+def _user_id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BadInput("not a valid user ID", field="ownerUser") from None
+
+
 @paged
 async def resolve_action_items(
     info: Info,
-    alliance: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
+    alliance: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="The alliance's ID. Omit it (or give null) to list across every "
+            "alliance your organisation is a current member of; an alliance you are not a "
+            "member of lists nothing."
+        ),
+    ] = None,
     filter: Annotated[
         ActionItemFilter | None, strawberry.argument(description="Which action items.")
     ] = None,
@@ -76,14 +101,14 @@ async def resolve_action_items(
         ActionItemOrder, strawberry.argument(description="Sort order.")
     ] = ActionItemOrder.DUE_ON,
 ) -> Connection[ActionItem]:
-    """Action items of an alliance, e.g. the open and overdue ones of a committee or an
-    organisation. Needs governance:read; empty for an alliance your organisation is not a
-    current member of."""
+    """Action items of an alliance or of all your organisation's current alliances, e.g.
+    the open and overdue ones of a committee or an organisation. Needs governance:read;
+    empty for an alliance your organisation is not a current member of."""
     principal = info.context.principal
     chosen = filter or ActionItemFilter()
     query = action_items.list_query(
         principal,
-        expect_global_id(alliance, "Alliance", "alliance"),
+        expect_global_id(alliance, "Alliance", "alliance") if alliance is not None else None,
         committee_id=(
             expect_global_id(chosen.committee, "Committee", "committee")
             if chosen.committee is not None
@@ -94,6 +119,7 @@ async def resolve_action_items(
             if chosen.owner_organisation is not None
             else None
         ),
+        owner_user_id=_user_id(chosen.owner_user) if chosen.owner_user is not None else None,
         statuses=chosen.statuses,
         overdue=chosen.overdue,
         due_before=chosen.due_before,
@@ -113,7 +139,12 @@ async def resolve_action_items(
 class Queries:
     action_items: Connection[ActionItem] = strawberry.field(
         resolver=resolve_action_items,
-        description="Action items of an alliance, by due date, with filters for committee, "
-        "owner organisation, status and overdue. Needs governance:read.",
+        description="Action items of an alliance or, without alliance, of every alliance "
+        "your organisation is a current member of, by due date, with filters for committee, "
+        "owner organisation and person, status, due dates and overdue, and keyset "
+        "pagination. An alliance your organisation has left drops out. Your organisation's "
+        "open items everywhere, soonest due first: "
+        "filter: {ownerOrganisation: <viewer.organisation.id>, statuses: [OPEN]}. Needs "
+        "governance:read.",
         extensions=[Needs(Scope.GOVERNANCE_READ)],
     )

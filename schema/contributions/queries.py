@@ -35,9 +35,10 @@ from schema.kernel.pagination import (
     Edge,
     Ordering,
     PageArgs,
-    PageInfo,
     PageRequest,
+    connection_of,
     empty_connection,
+    page_of,
     paged,
     paginate,
 )
@@ -169,13 +170,17 @@ AMOUNT_ORDERING = "amount_desc"
 
 
 @strawberry.input(
-    description="Narrow an alliance's contributions; omitted fields do not narrow. The "
-    "currency and amount conditions match only valuations you may see: a contribution "
-    "whose valuation is hidden from you never matches them."
+    description="Narrow a list of contributions; omitted fields do not narrow, given ones "
+    "all apply. The currency and amount conditions match only valuations you may see: a "
+    "contribution whose valuation is hidden from you never matches them."
 )
 class ContributionFilter:
     organisation: strawberry.ID | None = strawberry.field(
-        default=None, description="Only contributions of this organisation."
+        default=None,
+        description="Only contributions of this organisation (its global ID), in every "
+        "alliance listed: your own organisation's ID (viewer.organisation.id) lists what "
+        "your organisation contributes; a partner's lists its contributions that you can "
+        "see in the alliances you share.",
     )
     kinds: list[ContributionKind] | None = strawberry.field(
         default=None, description="Only contributions of these kinds."
@@ -184,7 +189,9 @@ class ContributionFilter:
         default=None, description="Only contributions in these states."
     )
     plan: strawberry.ID | None = strawberry.field(
-        default=None, description="Only contributions to this plan (one you can see)."
+        default=None,
+        description="Only contributions to this plan (one you can see; with or without "
+        "alliance, since a plan belongs to one alliance).",
     )
     currency: str | None = strawberry.field(
         default=None, description="Only contributions valued in this ISO 4217 currency."
@@ -225,7 +232,8 @@ async def _page_by_amount(
     reader may not see (a hidden valuation's key is -1, like a missing one)."""
     size = page.size()
     model = portfolio.Contribution
-    columns = (listing.sort_amount, model.created_at, model.id)
+    query, sort_amount = listing.by_amount()
+    columns = (sort_amount, model.created_at, model.id)
     keys = tuple_(*columns)
     clauses = []
     if page.after is not None:
@@ -234,38 +242,31 @@ async def _page_by_amount(
         clauses.append(keys > tuple_(*_amount_keys(page.before, "before")))
     reverse = page.backwards
     statement = (
-        listing.query.add_columns(listing.sort_amount)
+        query.add_columns(sort_amount)
         .where(*clauses)
         .order_by(*(column.asc() if reverse else column.desc() for column in columns))
         .limit(size + 1)
     )
     rows: list[Any] = list((await session.execute(statement)).all())
-    more = len(rows) > size
-    rows = rows[:size]
-    if reverse:
-        rows.reverse()
-        has_next, has_previous = page.before is not None, more
-    else:
-        has_next, has_previous = more, page.after is not None
+    rows, has_next, has_previous = page_of(rows, size, page)
     edges = [
         Edge(node=Contribution.from_model(row[0]), cursor=_amount_cursor(row[1], row[0]))
         for row in rows
     ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
+    return connection_of(edges, has_next, has_previous)
 
 
 @paged
 async def resolve_contributions(
     info: Info,
-    alliance: Annotated[strawberry.ID, strawberry.argument(description="The alliance's ID.")],
+    alliance: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="The alliance's ID. Omit it (or give null) to list across every "
+            "alliance your organisation is a current member of. An alliance you are not a "
+            "member of, or an ID of another type, lists nothing."
+        ),
+    ] = None,
     filter: Annotated[
         ContributionFilter | None, strawberry.argument(description="Which contributions.")
     ] = None,
@@ -282,12 +283,15 @@ async def resolve_contributions(
         ),
     ] = ContributionOrder.CREATED_AT_DESC,
 ) -> Connection[Contribution]:
-    """The alliance's contributions you may see. Needs contributions:read; an alliance you
-    are not a member of has none."""
+    """The contributions you may see, of one alliance or of all your organisation's
+    current alliances. Needs contributions:read; an alliance you are not a member of has
+    none."""
     principal = info.context.principal
     chosen = filter or ContributionFilter()
     try:
-        alliance_id = expect_global_id(alliance, "Alliance", "alliance")
+        alliance_id = (
+            expect_global_id(alliance, "Alliance", "alliance") if alliance is not None else None
+        )
         organisation_id = (
             expect_global_id(chosen.organisation, "Organisation", "organisation")
             if chosen.organisation is not None
@@ -376,9 +380,15 @@ async def resolve_contribution_quantities(
 class Queries:
     contributions: Connection[Contribution] = strawberry.field(
         resolver=resolve_contributions,
-        description="Contributions of an alliance visible to you, with filters (organisation, "
-        "kinds, statuses, plan, currency and amount range on the valuations you may see) "
-        "and keyset pagination. Needs contributions:read.",
+        description="Contributions visible to you, of one alliance or, without alliance, of "
+        "every alliance your organisation is a current member of, with filters "
+        "(organisation, kinds, statuses, plan, currency and amount range on the valuations "
+        "you may see), orderings and keyset pagination. Across alliances the list holds "
+        "exactly what the alliances' own lists hold, in one order with one cursor: an "
+        "alliance your organisation has left drops out, and a contribution shared with a "
+        "committee or with named organisations stays hidden from everyone else. Your "
+        "organisation's contributions everywhere: "
+        "filter: {organisation: <viewer.organisation.id>}. Needs contributions:read.",
         extensions=[Needs(Scope.CONTRIBUTIONS_READ)],
     )
     contribution_summary: list[ContributionSummaryRow] = strawberry.field(

@@ -161,14 +161,17 @@ def _page(
     return rows, more, page.after is not None
 
 
-def _connection(
-    rows: list[Row],
-    ordering: Ordering,
-    to_node: Callable[[Row], NodeT],
-    has_next: bool,
-    has_previous: bool,
+def page_of(rows: Sequence[Row], size: int, page: PageRequest) -> tuple[list[Row], bool, bool]:
+    """The page among ``rows`` (read one past ``size``, in the order the page is read:
+    backwards for a backward page), in list order, and whether items follow and precede
+    it: for orderings over expressions, whose queries their lists build themselves."""
+    return _page(rows, size, page.backwards, page)
+
+
+def connection_of(
+    edges: list[Edge[NodeT]], has_next: bool, has_previous: bool
 ) -> Connection[NodeT]:
-    edges = [Edge(node=to_node(row), cursor=encode_cursor(ordering, row)) for row in rows]
+    """A connection of ``edges`` (cursors already made), with its page info."""
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -178,6 +181,17 @@ def _connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+def _connection(
+    rows: list[Row],
+    ordering: Ordering,
+    to_node: Callable[[Row], NodeT],
+    has_next: bool,
+    has_previous: bool,
+) -> Connection[NodeT]:
+    edges = [Edge(node=to_node(row), cursor=encode_cursor(ordering, row)) for row in rows]
+    return connection_of(edges, has_next, has_previous)
 
 
 def empty_connection() -> Connection[Any]:
@@ -254,7 +268,9 @@ __all__ = [
     "PageInfo",
     "PageRequest",
     "connection_from",
+    "connection_of",
     "empty_connection",
+    "page_of",
     "paged",
     "paginate",
     "paginate_many",
