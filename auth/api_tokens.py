@@ -34,10 +34,22 @@ def _checksum(body: str) -> str:
     return _base62(zlib.crc32(body.encode()), _CHECKSUM_LENGTH)
 
 
+def _with_checksum(body: str) -> str:
+    return f"{TOKEN_PREFIX}{body}{_checksum(TOKEN_PREFIX + body)}"
+
+
 def generate_token() -> str:
     """A fresh token; show it once and store only ``hash_token(token)``."""
-    body = "".join(secrets.choice(_ALPHABET) for _ in range(_BODY_LENGTH))
-    return f"{TOKEN_PREFIX}{body}{_checksum(TOKEN_PREFIX + body)}"
+    return _with_checksum("".join(secrets.choice(_ALPHABET) for _ in range(_BODY_LENGTH)))
+
+
+def derived_token(material: bytes) -> str:
+    """A well-formed token whose body is derived from ``material`` (at least 24 bytes):
+    the same material, the same token. For throwaway datasets such as the benchmark's,
+    never for a credential anyone relies on."""
+    if len(material) < 24:
+        raise ValueError("too little material for a token body")
+    return _with_checksum(_base62(int.from_bytes(material, "big"), _BODY_LENGTH))
 
 
 def is_well_formed(token: str) -> bool:

@@ -26,15 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import string
 import uuid
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from auth.api_tokens import TOKEN_PREFIX, hash_token, is_well_formed
+from auth.api_tokens import derived_token, hash_token
 from auth.scopes import Scope
 
 EPOCH = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -153,26 +151,10 @@ def organisation_number(role: Role, shape: Shape) -> int:
     return (shape.alliances - 1) * MEMBERS + 7
 
 
-_ALPHABET = string.digits + string.ascii_letters
-
-
-def _base62(number: int, width: int) -> str:
-    digits = []
-    for _ in range(width):
-        number, remainder = divmod(number, 62)
-        digits.append(_ALPHABET[remainder])
-    return "".join(reversed(digits))
-
-
 def bench_token(seed: int, role: Role) -> str:
     """The role's API token, derived from the seed (the benchmark's database is private and
     thrown away): the format of ``auth.api_tokens``, checksum included."""
-    body = _base62(int(hashlib.sha256(f"{seed}:token:{role.name}".encode()).hexdigest(), 16), 32)
-    payload = TOKEN_PREFIX + body
-    token = payload + _base62(zlib.crc32(payload.encode()), 6)
-    if not is_well_formed(token):  # the token format changed: follow auth.api_tokens
-        raise RuntimeError("the benchmark's tokens no longer match auth.api_tokens")
-    return token
+    return derived_token(hashlib.sha256(f"{seed}:token:{role.name}".encode()).digest())
 
 
 def manifest(seed: int, shape: Shape) -> Manifest:
