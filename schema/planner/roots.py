@@ -1,7 +1,8 @@
 """The root fields the planner compiles, each as its resolver answers it: ``viewer``,
-``node``, ``alliance``, and the ``alliances`` and ``contributions`` lists (forward pages in
-their column orderings). Each refuses (``NotPlanable``) whatever its resolver would answer
-with an error or by another rule, so the resolvers keep those answers."""
+``node``, ``alliance``, and the ``alliances``, ``plans`` and ``contributions`` lists
+(forward pages in their column orderings). Each refuses (``NotPlanable``) whatever its
+resolver would answer with an error or by another rule, so the resolvers keep those
+answers."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from schema.planner.compiler import (
     table_of,
 )
 from schema.planner.connections import connection
+from schema.plans.queries import PLANS_BY_UPDATE
 
 
 def _global_id(value: Any) -> tuple[str, str]:
@@ -118,6 +120,22 @@ def contributions(compiler: Compiler, field_def: GraphQLField, node: FieldNode) 
     return connection(compiler, field_def, node, "Contribution", ordering, where, arguments)
 
 
+def plans(compiler: Compiler, field_def: GraphQLField, node: FieldNode) -> str:
+    """``plans(alliance:)``: one forward page of an alliance's visible plans, most recently
+    changed first, narrowed by status (TITLE order and the other filters: the resolvers)."""
+    if not compiler.principal.has(Scope.PLANS_READ):
+        raise NotPlanable("a scope the principal lacks")
+    arguments = compiler.arguments(field_def, node)
+    if arguments["orderBy"].name != "UPDATED_AT_DESC":
+        raise NotPlanable("an ordering the planner does not compile")
+    type_name, alliance_id = _global_id(arguments["alliance"])
+    if type_name != "Alliance":
+        raise NotPlanable("an ID of another type")
+    where = [f"{{t}}.alliance_id = {compiler.param(parse_uuid(alliance_id), 'uuid')}"]
+    where += _filter(compiler, arguments.get("filter"), {"statuses": "status"})
+    return connection(compiler, field_def, node, "Plan", PLANS_BY_UPDATE, where, arguments)
+
+
 def alliances(compiler: Compiler, field_def: GraphQLField, node: FieldNode) -> str:
     """``alliances``: one forward page of the organisation's current alliances."""
     if not compiler.principal.has(Scope.ALLIANCES_READ):
@@ -156,6 +174,7 @@ ROOTS: dict[str, RootCompiler] = {
     "node": node,
     "alliance": alliance,
     "alliances": alliances,
+    "plans": plans,
     "contributions": contributions,
 }
 """The root fields the planner compiles, by name."""

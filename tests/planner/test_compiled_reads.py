@@ -151,6 +151,16 @@ def corpus(
             {},
         ),
         ("{ alliances(orderBy: CREATED_AT_DESC) { nodes { name plans { title } } } }", {}),
+        (
+            "query($id: ID!) { plans(alliance: $id, first: 4) { edges { cursor node { id title"
+            " status updatedAt owner { name } } } pageInfo { hasNextPage endCursor } } }",
+            {"id": alliance_id},
+        ),
+        (
+            "query($id: ID!) { plans(alliance: $id, filter: {statuses: [DRAFT, APPROVED]}) {"
+            " nodes { title contributions { kind } } } }",
+            {"id": alliance_id},
+        ),
         ("{ alliances(filter: {statuses: [ACTIVE, FORMING]}) { edges { cursor } } }", {}),
     ]
     queries += [(MEETING_PAGE, {"id": meeting_id}) for meeting_id in meeting_ids]
@@ -250,6 +260,8 @@ async def test_every_query_of_the_corpus_is_planned_and_answers_as_the_resolvers
 
 
 PAGES = {
+    "plans": "query($after: String, $alliance: ID!) { plans(alliance: $alliance, first: 2,"
+    " after: $after) { edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }",
     "contributions": "query($after: String) { contributions(first: 3, after: $after) {"
     " edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }",
     "alliances": "query($after: String) { alliances(first: 1, after: $after) {"
@@ -272,9 +284,11 @@ async def test_paging_with_cursors_is_planned_and_answers_as_the_resolvers(
         await world.alliance(helix, name=name)
     token = await world.token(helix)
     query, after, seen = PAGES[listing], None, 0
+    extra = {"alliance": gid("Alliance", portfolio["alliance"])} if "$alliance" in query else {}
     while True:
-        assert _is_planned(query, {"after": after}, settings)
-        page = await gql(client, token, query, {"after": after})
+        variables = {"after": after, **extra}
+        assert _is_planned(query, variables, settings)
+        page = await gql(client, token, query, variables)
         assert "errors" not in page, page
         connection = page["data"][listing]
         seen += len(connection["edges"])
