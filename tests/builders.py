@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -308,6 +308,37 @@ def counting() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", record)
 
 
+Page = Callable[..., Awaitable[dict[str, Any]]]
+"""Fetches one page of a connection, given ``first``/``after`` or ``last``/``before``."""
+
+
+async def walk_both_ways(
+    page: Page, item: Callable[[dict[str, Any]], Any], size: int = 2
+) -> tuple[list[Any], list[Any]]:
+    """Every item of a list, read forwards page by page (``first``/``after``) and then
+    backwards (``last``/``before``), checking each page says whether others precede or
+    follow it: the two walks, each in list order, for comparing with the whole list."""
+    forwards: list[Any] = []
+    after = None
+    while True:
+        found = await page(first=size, after=after)
+        forwards += [item(edge["node"]) for edge in found["edges"]]
+        assert found["pageInfo"]["hasPreviousPage"] is (after is not None)
+        if not found["pageInfo"]["hasNextPage"]:
+            break
+        after = found["pageInfo"]["endCursor"]
+    backwards: list[Any] = []
+    before = None
+    while True:
+        found = await page(last=size, before=before)
+        backwards = [item(edge["node"]) for edge in found["edges"]] + backwards
+        assert found["pageInfo"]["hasNextPage"] is (before is not None)
+        if not found["pageInfo"]["hasPreviousPage"]:
+            break
+        before = found["pageInfo"]["startCursor"]
+    return forwards, backwards
+
+
 __all__ = [
     "Alliance",
     "Org",
@@ -319,4 +350,5 @@ __all__ = [
     "succeeded",
     "top_level_codes",
     "user_errors",
+    "walk_both_ways",
 ]

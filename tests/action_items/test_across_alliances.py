@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -41,7 +42,7 @@ from db.governance import ActionItem, Meeting
 from db.models import Membership, utcnow
 from db.unit_of_work import Actor, act_as
 from portal import alliances
-from tests.builders import Org, World, counting, db_id, gid, gql, top_level_codes
+from tests.builders import Org, World, counting, db_id, gid, gql, top_level_codes, walk_both_ways
 
 LIST = """
 query Items($alliance: ID, $filter: ActionItemFilter, $first: Int, $after: String,
@@ -309,26 +310,10 @@ async def test_cursors_page_across_alliances_both_ways(
     expected = await cast.titles(reader, orderBy=order_by)
     assert len(expected) > 4
 
-    forwards: list[str] = []
-    after = None
-    while True:
-        page = await cast.page(reader, orderBy=order_by, first=2, after=after)
-        forwards += [e["node"]["title"] for e in page["edges"]]
-        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    forwards, backwards = await walk_both_ways(
+        partial(cast.page, reader, orderBy=order_by), lambda node: node["title"]
+    )
     assert forwards == expected
-
-    backwards: list[str] = []
-    before = None
-    while True:
-        page = await cast.page(reader, orderBy=order_by, last=2, before=before)
-        backwards = [e["node"]["title"] for e in page["edges"]] + backwards
-        assert page["pageInfo"]["hasNextPage"] is (before is not None)
-        if not page["pageInfo"]["hasPreviousPage"]:
-            break
-        before = page["pageInfo"]["startCursor"]
     assert backwards == expected
 
 

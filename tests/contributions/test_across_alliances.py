@@ -31,6 +31,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
@@ -52,7 +53,7 @@ from db.models import Membership
 from db.portfolio import Contribution, ContributionValuation, Plan
 from db.unit_of_work import Actor, act_as
 from portal import alliances, contributions
-from tests.builders import Org, World, counting, db_id, gid, gql, top_level_codes
+from tests.builders import Org, World, counting, db_id, gid, gql, top_level_codes, walk_both_ways
 
 LIST = """
 query L($alliance: ID, $filter: ContributionFilter, $orderBy: ContributionOrder,
@@ -407,26 +408,10 @@ async def test_cursors_page_across_alliances_both_ways(
         assert expected == sorted(SEEN[reader], key=lambda d: period_start(minutes[d]))
         assert expected != SEEN[reader]
 
-    forwards: list[str] = []
-    after = None
-    while True:
-        page = await cast.page(reader, orderBy=order_by, first=2, after=after)
-        forwards += [edge["node"]["description"] for edge in page["edges"]]
-        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    forwards, backwards = await walk_both_ways(
+        partial(cast.page, reader, orderBy=order_by), lambda node: node["description"]
+    )
     assert forwards == expected
-
-    backwards: list[str] = []
-    before = None
-    while True:
-        page = await cast.page(reader, orderBy=order_by, last=2, before=before)
-        backwards = [edge["node"]["description"] for edge in page["edges"]] + backwards
-        assert page["pageInfo"]["hasNextPage"] is (before is not None)
-        if not page["pageInfo"]["hasPreviousPage"]:
-            break
-        before = page["pageInfo"]["startCursor"]
     assert backwards == expected
 
 

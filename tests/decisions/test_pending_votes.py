@@ -37,6 +37,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -58,7 +59,7 @@ from db.governance import Committee, Decision, Meeting, Seat, Vote
 from db.models import Membership, utcnow
 from db.unit_of_work import Actor, act_as
 from portal import alliances, decisions
-from tests.builders import Org, World, counting, gid, gql, top_level_codes
+from tests.builders import Org, World, counting, gid, gql, top_level_codes, walk_both_ways
 
 LIST = """
 query Pending($alliance: ID, $filter: DecisionFilter = {awaitingMyVote: true},
@@ -491,26 +492,12 @@ async def test_cursors_page_across_alliances_both_ways(
     expected = await cast.pending("basel", filter=filter_, orderBy=order_by)
     assert len(expected) >= 7
 
-    forwards: list[str] = []
-    after = None
-    while True:
-        page = await cast.page("basel", filter=filter_, orderBy=order_by, first=size, after=after)
-        forwards += [e["node"]["text"] for e in page["edges"]]
-        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    forwards, backwards = await walk_both_ways(
+        partial(cast.page, "basel", filter=filter_, orderBy=order_by),
+        lambda node: node["text"],
+        size,
+    )
     assert forwards == expected
-
-    backwards: list[str] = []
-    before = None
-    while True:
-        page = await cast.page("basel", filter=filter_, orderBy=order_by, last=size, before=before)
-        backwards = [e["node"]["text"] for e in page["edges"]] + backwards
-        assert page["pageInfo"]["hasNextPage"] is (before is not None)
-        if not page["pageInfo"]["hasPreviousPage"]:
-            break
-        before = page["pageInfo"]["startCursor"]
     assert backwards == expected
 
 
