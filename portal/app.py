@@ -47,7 +47,7 @@ from db.session import (
 )
 from db.unit_of_work import Actor, act_as, use_audit_key
 from portal import graphiql, persisted
-from portal.budget import Budgets, charge
+from portal.budget import Budgets, charge, charge_in
 from portal.graphql_http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE,
@@ -316,8 +316,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # after the answer, in transactions of their own: bookkeeping never fails a request
         tasks = BackgroundTasks()
         if self.budgets.enabled and (context.failed or not context.charged):
-            # charged whatever the outcome: an operation that failed lost the charge of its
-            # transaction, a refused one was never charged (and costs 1)
+            # charged whatever the outcome: an operation that failed or was refused never
+            # reached its charge (a refusal costs 1)
             tasks.add_task(charge, self.sessions, principal, context.cost or 1)
         if (
             principal.credential_kind is CredentialKind.API_TOKEN
@@ -363,7 +363,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if context.failed:
                 await session.rollback()
             else:
+                if self.budgets.enabled and context.cost is not None:
+                    await charge_in(session, principal, context.cost)
                 await session.commit()
+                context.charged = self.budgets.enabled and context.cost is not None
         except Exception:
             log.exception("could not commit the operation")
             return _error(500, "INTERNAL", "Internal server error.", media_type=media_type)

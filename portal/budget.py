@@ -1,11 +1,13 @@
 """The query-cost budget: how much an organisation, and each of its credentials, may spend
 per minute, shared by every server process through PostgreSQL (``cost_spent``).
 
-Before an operation runs, one statement in the operation's own transaction reads what was
-spent this minute and, if the operation fits, charges its requested cost (``spend``); one
-that would exceed a budget is refused (``RATE_LIMITED``, HTTP 429 with ``Retry-After``: the
-seconds until the minute ends). The charge commits with the operation. An operation that
-fails rolls its transaction back, charge included, so it is charged again afterwards in a
+Before an operation runs, what was spent this minute is read in the operation's own
+transaction (``seconds_to_wait``: a read, which locks nothing); an operation that would
+exceed a budget is refused (``RATE_LIMITED``, HTTP 429 with ``Retry-After``: the seconds
+until the minute ends). Its requested cost is charged in the same transaction just before it
+commits (``charge_in``), so the rows it updates stay locked for one round trip only and
+concurrent requests of one credential do not wait on each other. An operation that fails
+rolls its transaction back, or never reaches the charge, so it is charged afterwards in a
 transaction of its own (``charge``), as is a refusal (cost 1): failing is paid for too.
 """
 
@@ -34,41 +36,14 @@ _SPENT = text(
     """
 )
 
-_SPEND = text(
+_SPENT = text(
     """
-    WITH limits AS (
-      SELECT CAST(:cost AS bigint) AS cost,
-             CAST(:per_organisation AS bigint) AS per_organisation,
-             CAST(:per_credential AS bigint) AS per_credential
-    ),
-    spent AS (
-      SELECT coalesce(sum(spent) FILTER (WHERE subject = 'organisation'), 0) AS organisation,
-             coalesce(sum(spent) FILTER (WHERE subject = :credential), 0) AS credential
-      FROM public.cost_spent
-      WHERE organisation_id = :organisation AND window_start = date_trunc('minute', now())
-    ),
-    verdict AS (
-      SELECT (per_organisation > 0 AND organisation + cost > per_organisation)
-             OR (per_credential > 0 AND CAST(:has_credential AS boolean)
-                 AND credential + cost > per_credential) AS over
-      FROM spent, limits
-    ),
-    forgotten AS (
-      DELETE FROM public.cost_spent
-      WHERE organisation_id = :organisation AND window_start < now() - interval '10 minutes'
-    ),
-    charged AS (
-      INSERT INTO public.cost_spent (organisation_id, subject, window_start, spent)
-      SELECT :organisation, subject, date_trunc('minute', now()), limits.cost
-      FROM unnest(CAST(:subjects AS text[])) AS subject, verdict, limits
-      WHERE NOT verdict.over
-      ON CONFLICT (organisation_id, subject, window_start)
-      DO UPDATE SET spent = cost_spent.spent + EXCLUDED.spent
-    )
-    SELECT over,
+    SELECT coalesce(sum(spent) FILTER (WHERE subject = 'organisation'), 0) AS organisation,
+           coalesce(sum(spent) FILTER (WHERE subject = :credential), 0) AS credential,
            extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())
              AS seconds_left
-    FROM verdict
+    FROM public.cost_spent
+    WHERE organisation_id = :organisation AND window_start = date_trunc('minute', now())
     """
 )
 
@@ -110,29 +85,38 @@ def _subjects(principal: Principal) -> list[str]:
     return subjects
 
 
-async def spend(
+async def seconds_to_wait(
     session: LockedSession, principal: Principal, cost: int, budgets: Budgets
 ) -> int | None:
-    """Charge ``cost`` in the session's transaction if it fits in what is left of this
-    minute's budgets, and answer None; otherwise charge nothing and answer how many seconds
-    until the minute ends. One statement."""
+    """None if an operation of ``cost`` fits in what is left of this minute's budgets;
+    otherwise how many seconds until the minute ends."""
     if not budgets.enabled:
         return None
-    verdict = (
+    spent = (
         await session.execute(
-            _SPEND,
-            {
-                "organisation": principal.organisation_id,
-                "credential": _credential(principal),
-                "cost": cost,
-                "per_organisation": budgets.per_organisation,
-                "per_credential": budgets.per_credential,
-                "has_credential": principal.credential_id is not None,
-                "subjects": _subjects(principal),
-            },
+            _SPENT,
+            {"organisation": principal.organisation_id, "credential": _credential(principal)},
         )
     ).one()
-    return max(1, math.ceil(float(verdict.seconds_left))) if verdict.over else None
+    over = (budgets.per_organisation and spent.organisation + cost > budgets.per_organisation) or (
+        budgets.per_credential
+        and principal.credential_id is not None
+        and spent.credential + cost > budgets.per_credential
+    )
+    return max(1, math.ceil(float(spent.seconds_left))) if over else None
+
+
+async def charge_in(session: LockedSession, principal: Principal, cost: int) -> None:
+    """Add ``cost`` to this minute's spending in the session's transaction: the operation's
+    last statement before COMMIT, so its row locks last one round trip."""
+    await session.execute(
+        _CHARGE,
+        {
+            "organisation": principal.organisation_id,
+            "cost": cost,
+            "subjects": _subjects(principal),
+        },
+    )
 
 
 async def charge(
@@ -142,7 +126,4 @@ async def charge(
     credential, in a transaction of its own (forgetting minutes long past)."""
     organisation: uuid.UUID = principal.organisation_id
     async with tenant_session(sessions, organisation) as session, session.begin():
-        await session.execute(
-            _CHARGE,
-            {"organisation": organisation, "cost": cost, "subjects": _subjects(principal)},
-        )
+        await charge_in(session, principal, cost)

@@ -27,7 +27,7 @@ class Context:
     cost: int | None = None
     """The operation's requested cost, once known: what the budget is charged."""
     charged: bool = False
-    """The cost was charged in the operation's transaction (lost if it rolls back)."""
+    """The cost was charged in the operation's transaction, which committed."""
 
 
 Info = StrawberryInfo[Context, None]

@@ -45,7 +45,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from portal.budget import Budgets, spend
+from portal.budget import Budgets, seconds_to_wait
 from portal.kernel.errors import ErrorCode
 from schema.kernel.pagination import DEFAULT_PAGE
 
@@ -249,10 +249,9 @@ def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
             )
             if session is None or principal is None:
                 return  # executed outside a request (tests of the schema alone)
-            wait = await spend(session, principal, cost, budgets)
+            wait = await seconds_to_wait(session, principal, cost, budgets)
             if wait is None:
-                context.cost = cost  # charged in the operation's transaction; a refusal: 1
-                context.charged = budgets.enabled
+                context.cost = cost  # charged before the operation commits; a refusal: 1
             else:
                 raise GraphQLError(
                     f"the cost budget of this minute is spent; retry in {wait} s",

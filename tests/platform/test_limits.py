@@ -531,11 +531,13 @@ async def test_an_organisations_credentials_share_its_budget_and_failures_are_pa
         assert "errors" not in (await post(client, outsider, PAGE_OF_THREE)).json()  # basel's own
 
 
-async def test_a_budgeted_operation_is_checked_and_charged_in_one_statement_of_its_own_transaction(
+async def test_a_budgeted_operation_is_charged_in_its_own_transaction_just_before_it_commits(
     server_engine: AsyncEngine, world: World, token: str
 ) -> None:
-    """The budget costs a successful operation one statement, committed with it: no second
-    transaction afterwards (only a failed or refused operation is charged in one)."""
+    """The budget costs a successful operation a read before it runs and a charge as its
+    last statement (its row locks last one round trip, so one credential's requests do not
+    queue on them), both in its own transaction: no second transaction. Only a failed or
+    refused operation is charged afterwards, in a transaction of its own."""
     # a budget beyond 32 bits, as an operator may set to make it all but unlimited
     settings = budgeted(world, cost_budget_per_credential=100, cost_budget_per_organisation=10**15)
     transport = httpx.ASGITransport(app=create_app(settings, server_engine))
@@ -546,6 +548,12 @@ async def test_a_budgeted_operation_is_checked_and_charged_in_one_statement_of_i
         with counting() as after_failure:
             assert (await post(client, token, "{ alliance(id: 0) { name } }")).json()["errors"]
     budget = [s for s in statements if "cost_spent" in s]
-    assert len(budget) == 1, statements
-    # the failed operation's charge was rolled back with it, and is made again
-    assert len([s for s in after_failure if "cost_spent" in s]) == 2
+    assert len(budget) == 2, statements
+    assert budget[0].lstrip().startswith("SELECT")
+    assert "INSERT" in budget[1]
+    assert statements[-1] == budget[1]  # the last statement before COMMIT
+    own_transactions = [s for s in statements if s.startswith("SELECT set_config('role'")]
+    assert own_transactions == [], statements
+    # the failed operation never reached its charge: it is charged in a transaction of its own
+    assert len([s for s in after_failure if "INSERT INTO public.cost_spent" in s]) == 1
+    assert any(s.startswith("SELECT set_config('role'") for s in after_failure)
