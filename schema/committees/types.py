@@ -169,7 +169,7 @@ class Committee(AreaNode):
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.committees.by_id
 
-    sql_table = sql.Table("committees", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
+    sql_table = sql.alliance_records("committees")
 
 
 @strawberry.type(

@@ -93,7 +93,7 @@ class Vote(AreaNode):
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.decisions.vote_by_id
 
-    sql_table = sql.Table("votes", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
+    sql_table = sql.alliance_records("votes")
 
 
 @strawberry.type(
@@ -220,7 +220,7 @@ class Decision(AreaNode):
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.decisions.by_id
 
-    sql_table = sql.Table("decisions", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
+    sql_table = sql.alliance_records("decisions")
 
 
 async def load_decisions_of_meeting(info: Info, meeting_id: uuid.UUID) -> list[Decision]:

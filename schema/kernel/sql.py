@@ -26,7 +26,7 @@ __all__ = ["visible_to_audience"]  # an object's visibility as its RLS policy sa
 KEY = "portal.sql"
 """The key of a field's declaration in its strawberry ``metadata``."""
 
-Kind = Literal["text", "int", "bool", "datetime", "date", "decimal", "json"]
+Kind = Literal["text", "int", "bool", "datetime", "date", "decimal"]
 
 ME = rls.CURRENT_ORGANISATION
 MEMBER_ALLIANCES = rls.MEMBER_ALLIANCES
@@ -41,6 +41,12 @@ class Table:
 
     name: str
     visible: str
+
+
+def alliance_records(name: str) -> Table:
+    """A table of alliance-wide records, which every current member sees (the rule of
+    ``policy.alliance_records``)."""
+    return Table(name, f"{{t}}.alliance_id = ANY {MEMBER_ALLIANCES}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ class AgendaItem(AreaNode):
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.meetings.agenda_item_by_id
 
-    sql_table = sql.Table("agenda_items", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
+    sql_table = sql.alliance_records("agenda_items")
 
 
 @strawberry.type(description="Whether a seat's organisation attended a meeting.")
@@ -221,7 +221,7 @@ class Meeting(AreaNode):
     def loader(cls, loaders: Loaders) -> DataLoader[uuid.UUID, Any]:
         return loaders.meetings.by_id
 
-    sql_table = sql.Table("meetings", f"{{t}}.alliance_id = ANY {sql.MEMBER_ALLIANCES}")
+    sql_table = sql.alliance_records("meetings")
 
 
 async def load_meetings_of_committee(info: Info, committee_id: uuid.UUID) -> list[Meeting]:

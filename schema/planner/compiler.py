@@ -11,7 +11,6 @@ answer (and report errors) as they always do.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
@@ -48,6 +48,14 @@ class Statement:
 
     sql: str
     params: tuple[Any, ...]
+
+
+def object_type(type_: Any) -> GraphQLObjectType:
+    """The object type under a field's list and non-null wrappers."""
+    named = get_named_type(type_)
+    if not isinstance(named, GraphQLObjectType):
+        raise NotPlanable("a field of an abstract type")
+    return named
 
 
 def table_of(type_: GraphQLNamedType) -> sql.Table:
@@ -213,10 +221,3 @@ class Compiler:
 
 RootCompiler = Callable[[Compiler, GraphQLField, FieldNode], str]
 """How a root field becomes SQL: the compiler, the field, and its node."""
-
-
-def parse_uuid(value: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotPlanable("not a uuid") from None

@@ -16,7 +16,7 @@ from graphql import FieldNode, GraphQLField, GraphQLObjectType
 
 from portal.kernel.errors import BadInput
 from schema.kernel.pagination import DEFAULT_PAGE, MAX_PAGE, Ordering, decode_cursor
-from schema.planner.compiler import Compiler, NotPlanable, table_of
+from schema.planner.compiler import Compiler, NotPlanable, object_type, table_of
 
 _CASTS = {uuid.UUID: "uuid", dt.datetime: "timestamptz", dt.date: "date", str: "text", int: "int"}
 
@@ -30,12 +30,6 @@ def _json_text(python_type: type, column: str) -> str:
     if python_type in (uuid.UUID, str, int):
         return f"to_json({column})::text"
     raise NotPlanable("a cursor key of another type")
-
-
-def _item_type(type_: Any) -> GraphQLObjectType:
-    while not isinstance(type_, GraphQLObjectType):
-        type_ = type_.of_type
-    return type_
 
 
 def connection(
@@ -81,7 +75,7 @@ def connection(
     ]
     cursor = f"public.portal_cursor({' || '.join(pieces)} || ']')"
     page = _Page(compiler, item, row, cursor, size, after is not None)
-    connection_type = _item_type(field_def.type)
+    connection_type = object_type(field_def.type)
     parts = [
         f"'{key}', {page.field(connection_type, selected)}"
         for key, selected in compiler.fields(connection_type, node.selection_set)
@@ -122,9 +116,9 @@ class _Page:
                 self.compiler.object_json(self.item, selected.selection_set, self.row)
             )
         if name == "edges":
-            return self._list(self._edge(_item_type(connection.fields["edges"].type), selected))
+            return self._list(self._edge(object_type(connection.fields["edges"].type), selected))
         if name == "pageInfo":
-            return self._page_info(_item_type(connection.fields["pageInfo"].type), selected)
+            return self._page_info(object_type(connection.fields["pageInfo"].type), selected)
         raise NotPlanable("a connection field")
 
     def _edge(self, edge: GraphQLObjectType, node: FieldNode) -> str:

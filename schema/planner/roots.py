@@ -6,21 +6,23 @@ answers."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from graphql import FieldNode, GraphQLField, GraphQLObjectType
-from strawberry import relay
 
 from auth.scopes import Scope
+from portal.kernel.errors import BadInput
 from schema.alliances.types import ALLIANCE_ORDERINGS
 from schema.contributions.queries import COLUMN_ORDERINGS as CONTRIBUTION_ORDERINGS
 from schema.kernel import sql
+from schema.kernel.ids import parse_global_id
 from schema.planner.compiler import (
     Compiler,
     NotPlanable,
     RootCompiler,
-    parse_uuid,
+    object_type,
     read_scope_of,
     table_of,
 )
@@ -28,22 +30,32 @@ from schema.planner.connections import connection
 from schema.plans.queries import PLANS_BY_UPDATE
 
 
-def _global_id(value: Any) -> tuple[str, str]:
+def _global_id(value: Any) -> tuple[str, uuid.UUID]:
+    """The type and uuid of a global ID; one the resolvers would refuse is theirs to answer."""
     try:
-        gid = relay.GlobalID.from_id(str(value))
-    except (ValueError, TypeError):
+        return parse_global_id(str(value), "id")
+    except BadInput:
         raise NotPlanable("not a global id") from None
-    return gid.type_name, gid.node_id
 
 
-def _one(compiler: Compiler, type_: GraphQLObjectType, node: FieldNode, object_id: str) -> str:
+def _alliance(compiler: Compiler, value: Any) -> str:
+    """A condition on ``{t}.alliance_id`` for an alliance's global ID."""
+    type_name, alliance_id = _global_id(value)
+    if type_name != "Alliance":
+        raise NotPlanable("an ID of another type")  # the resolvers list nothing for it
+    return f"{{t}}.alliance_id = {compiler.param(alliance_id, 'uuid')}"
+
+
+def _one(
+    compiler: Compiler, type_: GraphQLObjectType, node: FieldNode, object_id: uuid.UUID
+) -> str:
     scope = read_scope_of(type_)
     if scope is not None and not compiler.principal.has(scope):
         raise NotPlanable("a node the principal may not read")
     table = table_of(type_)
     alias = compiler.alias()
     value = compiler.object_json(type_, node.selection_set, alias)
-    key = compiler.param(parse_uuid(object_id), "uuid")
+    key = compiler.param(object_id, "uuid")
     visible = table.visible.replace("{t}", alias)
     return (
         f"(SELECT {value} FROM public.{table.name} {alias} WHERE {alias}.id = {key} "
@@ -73,7 +85,7 @@ def alliance(compiler: Compiler, field_def: GraphQLField, node: FieldNode) -> st
 def viewer(compiler: Compiler, field_def: GraphQLField, node: FieldNode) -> str:
     """``viewer``: the principal's user, credential and scopes, and its organisation."""
     principal = compiler.principal
-    type_ = _item_type(field_def.type)
+    type_ = object_type(field_def.type)
     user = str(principal.user_id) if principal.user_id else None
     scopes = sorted(scope.value for scope in principal.scopes)
     values: dict[str, Callable[[], str]] = {  # a parameter only for what is selected
@@ -110,12 +122,9 @@ def contributions(compiler: Compiler, field_def: GraphQLField, node: FieldNode) 
     ordering = CONTRIBUTION_ORDERINGS.get(arguments.get("orderBy"))  # type: ignore[arg-type]
     if ordering is None:
         raise NotPlanable("an ordering the planner does not compile")
-    where = []
-    if arguments.get("alliance") is not None:
-        type_name, alliance_id = _global_id(arguments["alliance"])
-        if type_name != "Alliance":
-            raise NotPlanable("an ID of another type")
-        where.append(f"{{t}}.alliance_id = {compiler.param(parse_uuid(alliance_id), 'uuid')}")
+    where = (
+        [] if arguments.get("alliance") is None else [_alliance(compiler, arguments["alliance"])]
+    )
     where += _filter(compiler, arguments.get("filter"), {"kinds": "kind", "statuses": "status"})
     return connection(compiler, field_def, node, "Contribution", ordering, where, arguments)
 
@@ -128,10 +137,7 @@ def plans(compiler: Compiler, field_def: GraphQLField, node: FieldNode) -> str:
     arguments = compiler.arguments(field_def, node)
     if arguments["orderBy"].name != "UPDATED_AT_DESC":
         raise NotPlanable("an ordering the planner does not compile")
-    type_name, alliance_id = _global_id(arguments["alliance"])
-    if type_name != "Alliance":
-        raise NotPlanable("an ID of another type")
-    where = [f"{{t}}.alliance_id = {compiler.param(parse_uuid(alliance_id), 'uuid')}"]
+    where = [_alliance(compiler, arguments["alliance"])]
     where += _filter(compiler, arguments.get("filter"), {"statuses": "status"})
     return connection(compiler, field_def, node, "Plan", PLANS_BY_UPDATE, where, arguments)
 
@@ -161,12 +167,6 @@ def _filter(
         stored = [value.value for value in chosen[name]]
         where.append(f"{{t}}.{columns[name]} = ANY({compiler.param(stored, 'text[]')})")
     return where
-
-
-def _item_type(type_: Any) -> GraphQLObjectType:
-    while not isinstance(type_, GraphQLObjectType):
-        type_ = type_.of_type
-    return type_
 
 
 ROOTS: dict[str, RootCompiler] = {
