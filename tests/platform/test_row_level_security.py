@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.models import Alliance, ApiToken, AuditEntry, Event, Membership, User
 from db.session import (
@@ -279,3 +279,60 @@ async def test_a_request_cannot_list_other_tenants_due_items(world: World) -> No
         async with tenant_session(world.sessions, alpha.id) as session:
             with pytest.raises(DBAPIError, match="permission denied"):
                 await session.execute(text(f"SELECT * FROM public.{function}(now())"))
+
+
+# --- the principal, read once per transaction (migration 0018) ---------------------------
+
+
+async def _visible_alliances(connection: AsyncConnection, org: uuid.UUID) -> set[uuid.UUID]:
+    """The alliances ``org`` sees, asked as the app role inside the open transaction."""
+    await connection.execute(
+        text("SELECT set_config('portal.organisation_id', :org, true)"), {"org": str(org)}
+    )
+    await connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+    seen = set((await connection.scalars(select(Alliance.id))).all())
+    await connection.execute(text("RESET ROLE"))
+    return seen
+
+
+async def test_a_transaction_sees_its_own_membership_changes(
+    engine: AsyncEngine, world: World
+) -> None:
+    """The policies keep the principal's alliances for the transaction, and forget them
+    when the transaction writes a membership (or a seat, a grant...)."""
+    alpha, beta = await world.organisation("alpha"), await world.organisation("beta")
+    shared = await world.alliance(alpha, beta, name="Shared")
+    async with engine.connect() as connection:  # the operator's, to write past the policies
+        assert await _visible_alliances(connection, beta.id) == {shared}
+        await connection.execute(
+            text("UPDATE memberships SET left_at = now() WHERE organisation_id = :org"),
+            {"org": beta.id},
+        )
+        assert await _visible_alliances(connection, beta.id) == set()
+        await connection.rollback()
+
+
+async def test_the_principal_kept_for_one_organisation_is_not_anothers(
+    engine: AsyncEngine, world: World
+) -> None:
+    """What a transaction keeps is tagged with its organisation: switching the organisation
+    mid-transaction, or a kept value tagged with another, is asked again."""
+    alpha, beta = await world.organisation("alpha"), await world.organisation("beta")
+    theirs = await world.alliance(alpha, name="Alpha's")
+    ours = await world.alliance(beta, name="Beta's")
+    async with engine.connect() as connection:
+        assert await _visible_alliances(connection, alpha.id) == {theirs}
+        assert await _visible_alliances(connection, beta.id) == {ours}
+        assert await _visible_alliances(connection, alpha.id) == {theirs}
+        # alpha's answer under beta's tag: beta asks its own
+        await connection.execute(
+            text("SELECT set_config('portal.principal_member_alliances', :kept, true)"),
+            {"kept": f"{alpha.id}={{{theirs}}}"},
+        )
+        assert await _visible_alliances(connection, beta.id) == {ours}
+        await connection.rollback()
+    async with engine.connect() as connection:  # and nothing outlives the transaction
+        kept = await connection.scalar(
+            text("SELECT current_setting('portal.principal_member_alliances', true)")
+        )
+        assert kept in (None, "")
