@@ -47,7 +47,7 @@ from db.session import (
 )
 from db.unit_of_work import Actor, act_as, use_audit_key
 from portal import graphiql, persisted
-from portal.budget import Budgets, charge, charge_in
+from portal.budget import Budgets, charge, charge_in, seconds_to_wait
 from portal.graphql_http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE,
@@ -71,8 +71,9 @@ from portal.signin.keys import ensure_signing_key
 from portal.signin.validation import InvalidToken
 from schema import build_schema
 from schema.context import Context
+from schema.kernel.cost import CostReport
 from schema.loaders import Loaders
-from schema.planner import RawJSON
+from schema.planner import RawJSON, Shortcuts, request_key, run
 
 log = logging.getLogger("portal.app")
 
@@ -189,6 +190,26 @@ async def _document_id(view: GraphQLEndpoint, request: AsyncHTTPRequestAdapter) 
     return data.get("documentId") if isinstance(data, dict) else None
 
 
+_PLAIN_REQUEST = frozenset({"query", "operationName", "variables"})
+
+
+async def _plain_request(request: Request) -> tuple[str, str | None, dict[str, Any] | None] | None:
+    """The query, operation name and variables of a POST naming no persisted document and
+    no extensions (what a shortcut may answer), or None."""
+    if request.method != "POST":
+        return None
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return None  # strawberry's parsing says what is wrong with it
+    if not isinstance(data, dict) or not data.keys() <= _PLAIN_REQUEST:
+        return None
+    query, name, variables = data.get("query"), data.get("operationName"), data.get("variables")
+    if not isinstance(query, str) or not isinstance(name, str | None):
+        return None
+    return (query, name, variables) if isinstance(variables, dict | None) else None
+
+
 @dataclass
 class LastUsed:
     """Records when tokens were used, after the response and at most once a minute each."""
@@ -229,8 +250,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         sessions: async_sessionmaker[LockedSession],
         bearer_jwts: BearerJwts,
     ) -> None:
+        # the pipeline keeps what it answered from one statement; handle() serves it again
+        self.shortcuts = Shortcuts() if settings.compiled_reads == "on" else None
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, self.shortcuts),
             graphql_ide="graphiql" if settings.is_dev else None,
             allow_queries_via_get=True,
         )
@@ -308,17 +331,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                         log.warning("a pooled database connection was closed; retrying")
                         continue
                     raise
-                outcome = await self._operate(request, session, principal, media_type)
+                shortcut = await self._shortcut(request, session, principal, media_type)
+                if shortcut is not None:
+                    outcome: Response | tuple[Response, int | None] = (shortcut, None)
+                else:
+                    outcome = await self._operate(request, session, principal, media_type)
                 break
         if isinstance(outcome, Response):
             return outcome
-        response, context = outcome
+        response, uncharged = outcome
         # after the answer, in transactions of their own: bookkeeping never fails a request
         tasks = BackgroundTasks()
-        if self.budgets.enabled and (context.failed or not context.charged):
-            # charged whatever the outcome: an operation that failed or was refused never
-            # reached its charge (a refusal costs 1)
-            tasks.add_task(charge, self.sessions, principal, context.cost or 1)
+        if uncharged is not None:
+            tasks.add_task(charge, self.sessions, principal, uncharged)
         if (
             principal.credential_kind is CredentialKind.API_TOKEN
             and principal.credential_id is not None
@@ -339,11 +364,35 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return principal
         return await self.bearer_jwts.authenticate(session, token)
 
+    async def _shortcut(
+        self, request: Request, session: LockedSession, principal: Principal, media_type: str
+    ) -> Response | None:
+        """The answer to a request the pipeline already answered from a compiled statement
+        (``schema.planner.Shortcuts``): its statement run again in the request's
+        transaction, within the budget and charged before COMMIT; None for the pipeline."""
+        asked = await _plain_request(request) if self.shortcuts is not None else None
+        if asked is None or principal.trusted_documents_only:
+            return None
+        assert self.shortcuts is not None
+        found = self.shortcuts.get(request_key(*asked, principal))
+        if found is None:
+            return None
+        if await seconds_to_wait(session, principal, found.requested, self.budgets):
+            return None  # the pipeline answers the refusal, as it does every refusal
+        data = RawJSON(await run(session, found.statement))
+        if self.budgets.enabled:
+            await charge_in(session, principal, found.requested)
+        await session.commit()
+        cost = CostReport(found.requested, data.objects(), self.settings.max_cost)
+        body = self.encode_json({"data": data, "extensions": {"cost": cost.as_extension()}})
+        return Response(body, media_type=CONTENT_TYPES[media_type])
+
     async def _operate(
         self, request: Request, session: LockedSession, principal: Principal, media_type: str
-    ) -> Response | tuple[Response, Context]:
+    ) -> Response | tuple[Response, int | None]:
         """Run the operation in the request's transaction, committed unless it failed: the
-        response and its context, or a refusal."""
+        response and the cost still to charge (None: charged in the transaction, or no
+        budgets), or a refusal."""
         act_as(session, Actor.of(principal))
         context = Context(
             request=request,
@@ -370,7 +419,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except Exception:
             log.exception("could not commit the operation")
             return _error(500, "INTERNAL", "Internal server error.", media_type=media_type)
-        return response, context
+        if not self.budgets.enabled or (context.charged and not context.failed):
+            return response, None
+        # charged whatever the outcome: an operation that failed or was refused never
+        # reached its charge (a refusal costs 1)
+        return response, context.cost or 1
 
     # --- strawberry's view, to the letter of GraphQL over HTTP ----------------------------
 

@@ -46,7 +46,7 @@ from schema.oauth_clients import queries as oauth_clients_queries
 from schema.people import mutations as people_mutations
 from schema.people import queries as people_queries
 from schema.persisted_documents import mutations as persisted_documents_mutations
-from schema.planner import compiled_reads
+from schema.planner import Shortcuts, compiled_reads
 from schema.plans import mutations as plans_mutations
 from schema.plans import queries as plans_queries
 from schema.registry import NODE_TYPES
@@ -97,7 +97,7 @@ class Mutation(
     pass
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, shortcuts: Shortcuts | None = None) -> strawberry.Schema:
     """The schema with its extensions: the document limits (which also validate, with
     their own cache), the parser cache, and the rollback of failed operations; its errors
     are settled by ``PortalSchema``. Every extension is a class or a factory, built here
@@ -122,7 +122,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     # last: it runs only an operation every other extension has let through
-    extensions.append(compiled_reads(settings.compiled_reads))
+    extensions.append(compiled_reads(settings.compiled_reads, shortcuts))
     return PortalSchema(
         query=Query,
         mutation=Mutation,

@@ -26,6 +26,8 @@ class Context:
     """Set when the operation's result carries errors: its transaction is rolled back."""
     cost: int | None = None
     """The operation's requested cost, once known: what the budget is charged."""
+    requested_cost: int | None = None
+    """The operation's requested cost, once the limits and the budget let it through."""
     charged: bool = False
     """The cost was charged in the operation's transaction, which committed."""
 

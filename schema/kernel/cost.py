@@ -239,6 +239,8 @@ def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
                             },
                         )
                     await self._within_budget(self.requested)
+                    if hasattr(context.context, "requested_cost"):
+                        context.context.requested_cost = self.requested  # let through
             yield
 
         async def _within_budget(self, cost: int) -> None:

@@ -19,6 +19,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from graphql import (
@@ -35,6 +36,7 @@ from strawberry.extensions import SchemaExtension
 
 from auth.principal import Principal
 from db import rls
+from db.session import LockedSession
 from portal.kernel.errors import ErrorCode
 from schema.kernel import sql
 from schema.planner.compiler import Compiler, NotPlanable, Statement
@@ -124,6 +126,45 @@ def _with_principal(body: str) -> str:
     return f"WITH me AS MATERIALIZED (SELECT {', '.join(columns)}) SELECT {body} FROM me"
 
 
+def request_key(
+    query: str | None,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    principal: Principal,
+) -> tuple[Any, ...]:
+    """What a plan depends on: the document, its operation and variables, and what the
+    statement may carry of the principal (``viewer``: scopes, user, credential kind),
+    never the organisation, which the transaction names."""
+    return (
+        query,
+        operation_name,
+        json.dumps(variables or {}, sort_keys=True, default=str),
+        principal.scopes,
+        principal.user_id,
+        principal.credential_kind,
+    )
+
+
+async def run(session: LockedSession, statement: Statement) -> str:
+    """The statement's JSON, run on the session's connection (in its transaction, as its
+    tenant) by asyncpg itself, which prepares it once per connection."""
+    async with session.lock:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        text: str = await driver.fetchval(statement.sql, *statement.params)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    """A request the pipeline answered from one statement: served again without it."""
+
+    statement: Statement
+    requested: int
+    """The operation's requested cost (``extensions.cost.requested``, what is charged)."""
+
+
 class Plans:
     """The plans of recent requests, least recently used first out."""
 
@@ -144,8 +185,34 @@ class Plans:
             self._plans.popitem(last=False)
 
 
-def compiled_reads(mode: Mode) -> type[SchemaExtension]:
-    """The extension class serving planable queries from one statement (see the module)."""
+class Shortcuts:
+    """The requests the pipeline answered with a compiled statement, by ``request_key``.
+
+    Everything the pipeline decides before the statement runs follows from the key alone
+    (the document's validity, limits and cost, the variables' coercion, the scopes' and
+    the plan's verdicts), so the endpoint serves a repeated request from here with the
+    request start, the budget and the statement only (``portal.app``). Kept only in
+    mode ``on``: ``verify`` compares every request on both paths."""
+
+    def __init__(self, size: int = PLANS) -> None:
+        self.size = size
+        self._served: OrderedDict[tuple[Any, ...], Shortcut] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> Shortcut | None:
+        found = self._served.get(key)
+        if found is not None:
+            self._served.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[Any, ...], shortcut: Shortcut) -> None:
+        self._served[key] = shortcut
+        if len(self._served) > self.size:
+            self._served.popitem(last=False)
+
+
+def compiled_reads(mode: Mode, shortcuts: Shortcuts | None = None) -> type[SchemaExtension]:
+    """The extension class serving planable queries from one statement (see the module);
+    in mode ``on``, what it served is kept in ``shortcuts``."""
     plans = Plans()
 
     class CompiledReads(SchemaExtension):
@@ -157,9 +224,10 @@ def compiled_reads(mode: Mode) -> type[SchemaExtension]:
             if mode != "off" and context.result is None:
                 statement = self._statement()
                 if statement is not None:
-                    text = await self._run(statement)
+                    text = await run(context.context.session, statement)
                     if mode == "on":
                         context.result = ExecutionResult(data=RawJSON(text), errors=None)  # type: ignore[arg-type]
+                        self._keep(statement)
                     else:
                         compiled = json.loads(text)
             yield
@@ -170,16 +238,7 @@ def compiled_reads(mode: Mode) -> type[SchemaExtension]:
             context = self.execution_context
             document = context.graphql_document
             principal: Principal = context.context.principal
-            key = (
-                context.query,
-                context.operation_name,
-                json.dumps(context.variables, sort_keys=True, default=str),
-                # what the statement may carry of the principal (viewer); never the
-                # organisation, which the transaction names
-                principal.scopes,
-                principal.user_id,
-                principal.credential_kind,
-            )
+            key = request_key(context.query, context.operation_name, context.variables, principal)
             known = plans.get(key)
             if known is not False:
                 return known  # type: ignore[return-value]
@@ -205,16 +264,15 @@ def compiled_reads(mode: Mode) -> type[SchemaExtension]:
             plans.put(key, statement)
             return statement
 
-        async def _run(self, statement: Statement) -> str:
-            """The statement's JSON, run on the request's connection (in its transaction,
-            as its tenant) by asyncpg itself, which prepares it once per connection."""
-            session = self.execution_context.context.session
-            async with session.lock:
-                connection = await session.connection()
-                raw = await connection.get_raw_connection()
-                driver: Any = raw.driver_connection
-                text: str = await driver.fetchval(statement.sql, *statement.params)
-            return text
+        def _keep(self, statement: Statement) -> None:
+            context = self.execution_context
+            requested = getattr(context.context, "requested_cost", None)
+            if shortcuts is None or requested is None:
+                return
+            key = request_key(
+                context.query, context.operation_name, context.variables, context.context.principal
+            )
+            shortcuts.put(key, Shortcut(statement, requested))
 
         def _verify(self, compiled: dict[str, Any]) -> None:
             context = self.execution_context

@@ -328,6 +328,12 @@ async def test_served_compiled_the_whole_response_is_the_resolvers_response(
                 assert served.headers["content-type"] == resolved.headers["content-type"]
                 assert served.json() == resolved.json(), (org.slug, query)
                 assert "errors" not in served.json()
+                # asked again, it is a shortcut's (no pipeline): the same response, byte
+                # for byte
+                again = await on.post("/graphql", json=body, headers=headers)
+                assert again.status_code == 200
+                assert again.headers["content-type"] == served.headers["content-type"]
+                assert again.content == served.content, (org.slug, query)
 
 
 def _client(app: Any) -> httpx.AsyncClient:
