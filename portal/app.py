@@ -47,7 +47,7 @@ from db.session import (
 )
 from db.unit_of_work import Actor, act_as, use_audit_key
 from portal import graphiql, persisted
-from portal.budget import Budgets, charge, charge_in, seconds_to_wait
+from portal.budget import Allowances, Budgets
 from portal.graphql_http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE,
@@ -261,8 +261,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.sessions = sessions
         self.bearer_jwts = bearer_jwts
         self.last_used = LastUsed(sessions)
-        self.budgets = Budgets(
-            settings.cost_budget_per_credential, settings.cost_budget_per_organisation
+        self.allowances = Allowances(
+            Budgets(settings.cost_budget_per_credential, settings.cost_budget_per_organisation)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -343,7 +343,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # after the answer, in transactions of their own: bookkeeping never fails a request
         tasks = BackgroundTasks()
         if uncharged is not None:
-            tasks.add_task(charge, self.sessions, principal, uncharged)
+            tasks.add_task(self.allowances.charge, self.sessions, principal, uncharged)
         if (
             principal.credential_kind is CredentialKind.API_TOKEN
             and principal.credential_id is not None
@@ -377,12 +377,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         found = self.shortcuts.get(request_key(*asked, principal))
         if found is None:
             return None
-        if await seconds_to_wait(session, principal, found.requested, self.budgets):
+        allowances = self.allowances
+        if allowances.enabled and await allowances.take(session, principal, found.requested):
             return None  # the pipeline answers the refusal, as it does every refusal
-        data = RawJSON(await run(session, found.statement))
-        if self.budgets.enabled:
-            await charge_in(session, principal, found.requested)
-        await session.commit()
+        try:
+            data = RawJSON(await run(session, found.statement))
+            await session.commit()
+        except BaseException:
+            allowances.forget(session)  # rolled back: the database never recorded them
+            raise
         cost = CostReport(found.requested, data.objects(), self.settings.max_cost)
         body = self.encode_json({"data": data, "extensions": {"cost": cost.as_extension()}})
         return Response(body, media_type=CONTENT_TYPES[media_type])
@@ -391,8 +394,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self, request: Request, session: LockedSession, principal: Principal, media_type: str
     ) -> Response | tuple[Response, int | None]:
         """Run the operation in the request's transaction, committed unless it failed: the
-        response and the cost still to charge (None: charged in the transaction, or no
-        budgets), or a refusal."""
+        response and the cost still to charge afterwards (None: nothing, or no budgets), or
+        a refusal."""
         act_as(session, Actor.of(principal))
         context = Context(
             request=request,
@@ -400,6 +403,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             principal=principal,
             settings=self.settings,
             loaders=Loaders(session, principal),
+            allowances=self.allowances,
         )
         try:
             response = await self.run(request, context=context)
@@ -412,18 +416,20 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if context.failed:
                 await session.rollback()
             else:
-                if self.budgets.enabled and context.cost is not None:
-                    await charge_in(session, principal, context.cost)
                 await session.commit()
-                context.charged = self.budgets.enabled and context.cost is not None
         except Exception:
             log.exception("could not commit the operation")
+            self.allowances.forget(session)
             return _error(500, "INTERNAL", "Internal server error.", media_type=media_type)
-        if not self.budgets.enabled or (context.charged and not context.failed):
+        if not self.allowances.enabled:
             return response, None
-        # charged whatever the outcome: an operation that failed or was refused never
-        # reached its charge (a refusal costs 1)
-        return response, context.cost or 1
+        if context.taken is None:
+            return response, 1  # refused before its cost was known: a refusal costs 1
+        if context.failed and session.info.get("allowances"):
+            # the allowance it took rolled back with it: the failure is charged on its own
+            self.allowances.forget(session)
+            return response, context.taken
+        return response, None
 
     # --- strawberry's view, to the letter of GraphQL over HTTP ----------------------------
 

@@ -1,21 +1,33 @@
 """The query-cost budget: how much an organisation, and each of its credentials, may spend
 per minute, shared by every server process through PostgreSQL (``cost_spent``).
 
-Before an operation runs, what was spent this minute is read in the operation's own
-transaction (``seconds_to_wait``: a read, which locks nothing); an operation that would
-exceed a budget is refused (``RATE_LIMITED``, HTTP 429 with ``Retry-After``: the seconds
-until the minute ends). Its requested cost is charged in the same transaction just before it
-commits (``charge_in``), so the rows it updates stay locked for one round trip only and
-concurrent requests of one credential do not wait on each other. An operation that fails
-rolls its transaction back, or never reaches the charge, so it is charged afterwards in a
-transaction of its own (``charge``), as is a refusal (cost 1): failing is paid for too.
+A process takes budget from PostgreSQL in allowances: a fiftieth of the minute's budget
+(``ALLOWANCE_SHARE``), or the operation's cost when that is more, or the operation's cost
+alone when a whole allowance no longer fits. One statement per subject (the organisation,
+the credential) adds the allowance to the minute's spending only if it still fits, so all
+processes together never take more than the budget. Operations then spend the allowance
+in memory: within it, an operation costs no statement. An operation whose cost fits in no
+allowance is refused
+(``RATE_LIMITED``, HTTP 429 with ``Retry-After``: the seconds until the minute ends).
+
+The allowance is taken in the operation's own transaction, before it runs, so only the
+operation that takes one holds the budget's rows (until it commits); the others of its
+credential spend what it took. If that transaction rolls back, the database never
+recorded the allowance: the process forgets it and charges the operation's cost in a
+transaction of its own (``Allowances.charge``), as it charges an operation refused before
+its cost was known (cost 1): failing is paid for too.
+
+What is taken and not spent before the minute ends is spent for nobody: the figures in
+``cost_spent`` are what the processes took, at most one allowance per process and subject
+above what their operations spent.
 """
 
 from __future__ import annotations
 
 import math
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -24,42 +36,37 @@ from auth.principal import Principal
 from db.session import LockedSession, tenant_session
 
 ORGANISATION = "organisation"
+ALLOWANCE_SHARE = 50
+"""An allowance is the budget's 1/50th (or the operation's cost, if more)."""
+MINUTE = 60.0
 
-_SPENT = text(
-    """
-    SELECT coalesce(sum(spent) FILTER (WHERE subject = 'organisation'), 0) AS organisation,
-           coalesce(sum(spent) FILTER (WHERE subject = :credential), 0) AS credential,
-           extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())
-             AS seconds_left
-    FROM public.cost_spent
-    WHERE organisation_id = :organisation AND window_start = date_trunc('minute', now())
-    """
-)
-
-_SPENT = text(
-    """
-    SELECT coalesce(sum(spent) FILTER (WHERE subject = 'organisation'), 0) AS organisation,
-           coalesce(sum(spent) FILTER (WHERE subject = :credential), 0) AS credential,
-           extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())
-             AS seconds_left
-    FROM public.cost_spent
-    WHERE organisation_id = :organisation AND window_start = date_trunc('minute', now())
-    """
-)
-
-_CHARGE = text(
+_TAKE = text(
     """
     WITH forgotten AS (
       DELETE FROM public.cost_spent
       WHERE organisation_id = :organisation AND window_start < now() - interval '10 minutes'
     )
-    INSERT INTO public.cost_spent (organisation_id, subject, window_start, spent)
+    INSERT INTO public.cost_spent AS c (organisation_id, subject, window_start, spent)
+    VALUES (:organisation, :subject, date_trunc('minute', now()), :amount)
+    ON CONFLICT (organisation_id, subject, window_start)
+    DO UPDATE SET spent = c.spent + EXCLUDED.spent WHERE c.spent + EXCLUDED.spent <= :budget
+    RETURNING extract(epoch FROM c.window_start)::float8 AS window_start
+    """
+)
+"""Add ``amount`` to the minute's spending of one subject if the total stays within
+``budget``: the window's start, or no row when it does not fit."""
+
+_CHARGE = text(
+    """
+    INSERT INTO public.cost_spent AS c (organisation_id, subject, window_start, spent)
     SELECT :organisation, subject, date_trunc('minute', now()), :cost
     FROM unnest(CAST(:subjects AS text[])) AS subject
     ON CONFLICT (organisation_id, subject, window_start)
-    DO UPDATE SET spent = cost_spent.spent + EXCLUDED.spent
+    DO UPDATE SET spent = c.spent + EXCLUDED.spent
     """
 )
+"""Add ``cost`` to the minute's spending of each subject, whatever the budget: a charge for
+what already happened."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,57 +80,108 @@ class Budgets:
     def enabled(self) -> bool:
         return self.per_credential > 0 or self.per_organisation > 0
 
-
-def _credential(principal: Principal) -> str:
-    return f"credential:{principal.credential_id}"
-
-
-def _subjects(principal: Principal) -> list[str]:
-    subjects = [ORGANISATION]
-    if principal.credential_id is not None:
-        subjects.append(_credential(principal))
-    return subjects
+    def of(self, principal: Principal) -> dict[str, int]:
+        """The principal's limited subjects and their budgets."""
+        limits = {}
+        if self.per_organisation:
+            limits[ORGANISATION] = self.per_organisation
+        if self.per_credential and principal.credential_id is not None:
+            limits[f"credential:{principal.credential_id}"] = self.per_credential
+        return limits
 
 
-async def seconds_to_wait(
-    session: LockedSession, principal: Principal, cost: int, budgets: Budgets
-) -> int | None:
-    """None if an operation of ``cost`` fits in what is left of this minute's budgets;
-    otherwise how many seconds until the minute ends."""
-    if not budgets.enabled:
+@dataclass(slots=True)
+class _Allowance:
+    window_start: float
+    """The minute it was taken in (epoch seconds, the database's clock)."""
+    left: int
+
+
+def _seconds_left(now: float) -> int:
+    return max(1, math.ceil(MINUTE - now % MINUTE))
+
+
+@dataclass
+class Allowances:
+    """One process's allowances, by organisation and subject."""
+
+    budgets: Budgets
+    _left: dict[tuple[uuid.UUID, str], _Allowance] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return self.budgets.enabled
+
+    def _current(self, key: tuple[uuid.UUID, str], now: float) -> _Allowance | None:
+        found = self._left.get(key)
+        if found is not None and found.window_start + MINUTE <= now:
+            del self._left[key]
+            return None
+        return found
+
+    async def take(self, session: LockedSession, principal: Principal, cost: int) -> int | None:
+        """Spend ``cost`` from the principal's allowances, taking new ones in ``session``'s
+        transaction where they run short: None, or the seconds until the minute ends when
+        it does not fit. A session whose transaction took one says so in
+        ``session.info["allowances"]`` (``forget`` them if it rolls back)."""
+        now = time.time()
+        limits = self.budgets.of(principal)
+        if any(cost > budget for budget in limits.values()):
+            return _seconds_left(now)
+        short = {}
+        for subject, budget in limits.items():
+            found = self._current((principal.organisation_id, subject), now)
+            if found is None or found.left < cost:
+                short[subject] = budget
+        for subject, budget in short.items():
+            window_start = None
+            for amount in dict.fromkeys((max(cost, budget // ALLOWANCE_SHARE), cost)):
+                window_start = await session.scalar(
+                    _TAKE,
+                    {
+                        "organisation": principal.organisation_id,
+                        "subject": subject,
+                        "amount": amount,
+                        "budget": budget,
+                    },
+                )
+                if window_start is not None:
+                    break
+            if window_start is None:
+                self.forget(session)  # what this transaction took is rolled back with it
+                return _seconds_left(now)
+            key = (principal.organisation_id, subject)
+            found = self._current(key, now)
+            kept = found.left if found is not None and found.window_start == window_start else 0
+            self._left[key] = _Allowance(window_start, kept + amount)
+            session.info.setdefault("allowances", set()).add(key)
+        for subject in limits:
+            self._left[(principal.organisation_id, subject)].left -= cost
         return None
-    spent = (
-        await session.execute(
-            _SPENT,
-            {"organisation": principal.organisation_id, "credential": _credential(principal)},
-        )
-    ).one()
-    over = (budgets.per_organisation and spent.organisation + cost > budgets.per_organisation) or (
-        budgets.per_credential
-        and principal.credential_id is not None
-        and spent.credential + cost > budgets.per_credential
-    )
-    return max(1, math.ceil(float(spent.seconds_left))) if over else None
 
+    def forget(self, session: LockedSession) -> None:
+        """Drop the allowances ``session``'s transaction took: it rolled back, so the
+        database never recorded them."""
+        for key in session.info.pop("allowances", ()):
+            self._left.pop(key, None)
 
-async def charge_in(session: LockedSession, principal: Principal, cost: int) -> None:
-    """Add ``cost`` to this minute's spending in the session's transaction: the operation's
-    last statement before COMMIT, so its row locks last one round trip."""
-    await session.execute(
-        _CHARGE,
-        {
-            "organisation": principal.organisation_id,
-            "cost": cost,
-            "subjects": _subjects(principal),
-        },
-    )
-
-
-async def charge(
-    sessions: async_sessionmaker[LockedSession], principal: Principal, cost: int
-) -> None:
-    """Add ``cost`` to this minute's spending of the principal's organisation and
-    credential, in a transaction of its own (forgetting minutes long past)."""
-    organisation: uuid.UUID = principal.organisation_id
-    async with tenant_session(sessions, organisation) as session, session.begin():
-        await charge_in(session, principal, cost)
+    async def charge(
+        self, sessions: async_sessionmaker[LockedSession], principal: Principal, cost: int
+    ) -> None:
+        """Charge ``cost`` for what already happened (a failure, a refusal): from the
+        allowances where they hold it, otherwise in a transaction of its own."""
+        now = time.time()
+        unpaid = []
+        for subject in self.budgets.of(principal):
+            found = self._current((principal.organisation_id, subject), now)
+            if found is not None and found.left >= cost:
+                found.left -= cost
+            else:
+                unpaid.append(subject)
+        if not unpaid:
+            return
+        organisation = principal.organisation_id
+        async with tenant_session(sessions, organisation) as session, session.begin():
+            await session.execute(
+                _CHARGE, {"organisation": organisation, "cost": cost, "subjects": unpaid}
+            )

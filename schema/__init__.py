@@ -13,7 +13,6 @@ import strawberry
 from strawberry.extensions import DisableIntrospection, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
-from portal.budget import Budgets
 from portal.settings import Settings
 from schema import viewer
 from schema.action_items import mutations as action_items_mutations
@@ -101,7 +100,8 @@ def build_schema(settings: Settings, shortcuts: Shortcuts | None = None) -> stra
     """The schema with its extensions: the document limits (which also validate, with
     their own cache), the parser cache, and the rollback of failed operations; its errors
     are settled by ``PortalSchema``. Every extension is a class or a factory, built here
-    once: strawberry instantiates it per operation."""
+    once: strawberry instantiates it per operation. What the compiled read path answers
+    is kept in ``shortcuts`` (the endpoint's), when given."""
     limits = DocumentLimits(
         characters=settings.max_document_characters,
         tokens=settings.max_tokens,
@@ -114,10 +114,7 @@ def build_schema(settings: Settings, shortcuts: Shortcuts | None = None) -> stra
         RollbackOnErrors,
         document_limits(limits),  # before the parser cache: it bounds what is parsed
         partial(ParserCache, maxsize=1024),
-        cost_limit(
-            settings.max_cost,
-            Budgets(settings.cost_budget_per_credential, settings.cost_budget_per_organisation),
-        ),
+        cost_limit(settings.max_cost),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

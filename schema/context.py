@@ -9,6 +9,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from auth.principal import Principal
 from db.session import LockedSession
+from portal.budget import Allowances
 from portal.settings import Settings
 from schema.loaders import Loaders
 
@@ -24,12 +25,12 @@ class Context:
     loaders: Loaders
     failed: bool = field(default=False)
     """Set when the operation's result carries errors: its transaction is rolled back."""
-    cost: int | None = None
-    """The operation's requested cost, once known: what the budget is charged."""
+    allowances: Allowances | None = None
+    """The process's cost budget allowances (``portal.budget``); None: no budget."""
     requested_cost: int | None = None
     """The operation's requested cost, once the limits and the budget let it through."""
-    charged: bool = False
-    """The cost was charged in the operation's transaction, which committed."""
+    taken: int | None = None
+    """The cost taken from the budget before the operation ran (None: it never got there)."""
 
 
 Info = StrawberryInfo[Context, None]

@@ -45,7 +45,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from portal.budget import Budgets, seconds_to_wait
+from portal.budget import Allowances
 from portal.kernel.errors import ErrorCode
 from schema.kernel.pagination import DEFAULT_PAGE
 
@@ -185,7 +185,7 @@ REMEMBERED_COSTS = 1024
 """How many recent operations' costs are remembered."""
 
 
-def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
+def cost_limit(maximum: int) -> type[SchemaExtension]:
     """The extension class that refuses operations costing more than ``maximum``, or more
     than what is left of the caller's budgets (``portal.budget``), before they run, and
     reports ``extensions.cost`` on every response."""
@@ -245,15 +245,16 @@ def cost_limit(maximum: int, budgets: Budgets) -> type[SchemaExtension]:
 
         async def _within_budget(self, cost: int) -> None:
             context = self.execution_context.context
-            session, principal = (
-                getattr(context, "session", None),
-                getattr(context, "principal", None),
-            )
-            if session is None or principal is None:
+            session = getattr(context, "session", None)
+            principal = getattr(context, "principal", None)
+            allowances: Allowances | None = getattr(context, "allowances", None)
+            if session is None or principal is None or allowances is None:
                 return  # executed outside a request (tests of the schema alone)
-            wait = await seconds_to_wait(session, principal, cost, budgets)
+            if not allowances.enabled:
+                return
+            wait = await allowances.take(session, principal, cost)
             if wait is None:
-                context.cost = cost  # charged before the operation commits; a refusal: 1
+                context.taken = cost
             else:
                 raise GraphQLError(
                     f"the cost budget of this minute is spent; retry in {wait} s",

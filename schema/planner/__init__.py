@@ -5,7 +5,8 @@ completing every field in Python. Anything else runs through the resolvers.
 
 The plan of a document, its operation, its variables and the caller's scopes, user and
 credential kind is kept (the SQL is the same for every organisation: the tenant comes from
-the transaction), so a repeated request costs one cache lookup and one prepared statement.
+the transaction), so a repeated request costs one cache lookup and one prepared statement;
+in mode ``on`` the endpoint answers it without the GraphQL pipeline at all (``Shortcuts``).
 
 Modes (``PORTAL_COMPILED_READS``): ``on`` serves planable queries from their statement;
 ``off`` never does; ``verify`` runs both paths and answers with an INTERNAL error when

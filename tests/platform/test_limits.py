@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Message
 from strawberry.extensions import SchemaExtension
@@ -531,29 +532,77 @@ async def test_an_organisations_credentials_share_its_budget_and_failures_are_pa
         assert "errors" not in (await post(client, outsider, PAGE_OF_THREE)).json()  # basel's own
 
 
-async def test_a_budgeted_operation_is_charged_in_its_own_transaction_just_before_it_commits(
+async def test_within_its_allowance_an_operation_costs_no_budget_statement(
     server_engine: AsyncEngine, world: World, token: str
 ) -> None:
-    """The budget costs a successful operation a read before it runs and a charge as its
-    last statement (its row locks last one round trip, so one credential's requests do not
-    queue on them), both in its own transaction: no second transaction. Only a failed or
-    refused operation is charged afterwards, in a transaction of its own."""
+    """A process takes budget in allowances (a fiftieth of the minute's), one statement per
+    subject in the operation's own transaction, before the operation runs; the operations
+    after it spend the allowance in memory. A failure or a refusal inside the allowance is
+    paid from it too: no statement, no second transaction."""
     # a budget beyond 32 bits, as an operator may set to make it all but unlimited
-    settings = budgeted(world, cost_budget_per_credential=100, cost_budget_per_organisation=10**15)
+    settings = budgeted(
+        world, cost_budget_per_credential=10_000, cost_budget_per_organisation=10**15
+    )
     transport = httpx.ASGITransport(app=create_app(settings, server_engine))
     async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
         await post(client, token, "{ __typename }")  # the token's first use is recorded
+        first = await spent(world)
         with counting() as statements:
             assert "errors" not in (await post(client, token, PAGE_OF_THREE)).json()
-        with counting() as after_failure:
             assert (await post(client, token, "{ alliance(id: 0) { name } }")).json()["errors"]
-    budget = [s for s in statements if "cost_spent" in s]
-    assert len(budget) == 2, statements
-    assert budget[0].lstrip().startswith("SELECT")
-    assert "INSERT" in budget[1]
-    assert statements[-1] == budget[1]  # the last statement before COMMIT
-    own_transactions = [s for s in statements if s.startswith("SELECT set_config('role'")]
-    assert own_transactions == [], statements
-    # the failed operation never reached its charge: it is charged in a transaction of its own
-    assert len([s for s in after_failure if "INSERT INTO public.cost_spent" in s]) == 1
-    assert any(s.startswith("SELECT set_config('role'") for s in after_failure)
+            assert (await post(client, token, "{ alliance }")).json()["errors"]
+    assert not [s for s in statements if "cost_spent" in s], statements
+    assert not [s for s in statements if s.startswith("SELECT set_config('role'")], statements
+    assert first == {"organisation": 2 * 10**13, "credential": 200}  # the two allowances
+    assert await spent(world) == first
+
+
+async def test_an_allowance_taken_by_a_failed_operation_is_forgotten_and_its_cost_charged(
+    server_engine: AsyncEngine, world: World, token: str
+) -> None:
+    """A failed operation rolls back, allowance and all: the process forgets it and charges
+    what the operation cost in a transaction of its own."""
+    settings = budgeted(world, cost_budget_per_credential=10_000, cost_budget_per_organisation=0)
+    transport = httpx.ASGITransport(app=create_app(settings, server_engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        failed = await post(client, token, "{ alliance(id: 0) { name } }")  # cost 2
+        assert failed.json()["errors"]
+        assert await spent(world) == {"credential": 2}
+        assert "errors" not in (await post(client, token, PAGE_OF_THREE)).json()
+        assert await spent(world) == {"credential": 2 + 200}  # a new allowance
+
+
+async def test_processes_together_never_take_more_than_the_budget(
+    server_engine: AsyncEngine, world: World, token: str
+) -> None:
+    settings = budgeted(world, cost_budget_per_credential=400, cost_budget_per_organisation=0)
+    transports = [httpx.ASGITransport(app=create_app(settings, server_engine)) for _ in "12"]
+    clients = [httpx.AsyncClient(transport=t, base_url="http://p.test") for t in transports]
+    served, refused = 0, set[int]()
+    while len(refused) < len(clients):  # five requests each in turn, until each is refused
+        for number, client in enumerate(clients):
+            for _ in range(5 if number not in refused else 0):
+                response = await post(client, token, PAGE_OF_THREE)
+                if response.status_code == 429:
+                    refused.add(number)
+                    break
+                assert response.status_code == 200
+                served += 1
+    for client in clients:
+        await client.aclose()
+    assert 90 <= served <= 100  # 400 / 4, less what an allowance left unspent
+    # and the two refusals, charged 1 each: what happened is paid for, budget or not
+    assert (await spent(world))["credential"] <= 400 + 2
+
+
+async def spent(world: World) -> dict[str, int]:
+    """This minute's ``cost_spent``, by kind of subject, read past row-level security."""
+    async with world.sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT split_part(subject, ':', 1) AS kind, sum(spent) AS spent"
+                " FROM public.cost_spent WHERE window_start = date_trunc('minute', now())"
+                " GROUP BY 1"
+            )
+        )
+        return {row.kind: int(row.spent) for row in rows}

@@ -80,7 +80,8 @@ async def objects(world: World) -> Objects:
         request = await ip_assets.request_ip_access(
             session, world.principal(cairo), asset.id, purpose="Validation study", now=now
         )
-    await budget.charge(world.sessions, world.principal(basel), 5)  # basel's spending
+    spending = budget.Allowances(budget.Budgets(per_credential=0, per_organisation=10))
+    await spending.charge(world.sessions, world.principal(basel), 5)  # basel's spending
     await world.token(basel)
     async with world.acting(world.principal(basel)) as session:
         document = "{ __typename }"
