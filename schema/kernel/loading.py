@@ -77,7 +77,11 @@ def by_columns_loader(
     such as a plan and its version number); None for those not visible."""
 
     async def load(keys: Sequence[tuple[Any, ...]]) -> list[Any]:
-        rows = (await session.scalars(query.where(tuple_(*columns).in_(list(keys))))).all()
+        # The leading column alone as well: PostgreSQL 18 may otherwise walk the whole
+        # natural-key index with the row comparison as a filter instead of a search.
+        leading = columns[0].in_(sorted({key[0] for key in keys}, key=str))
+        selected = query.where(leading, tuple_(*columns).in_(list(keys)))
+        rows = (await session.scalars(selected)).all()
         found = {tuple(getattr(row, column.key) for column in columns): row for row in rows}
         return [found.get(tuple(key)) for key in keys]
 

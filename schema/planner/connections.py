@@ -80,10 +80,11 @@ def connection(
         f"'{key}', {page.field(connection_type, selected)}"
         for key, selected in compiler.fields(connection_type, node.selection_set)
     ]
+    # _final: no row follows (lead looks one row ahead, past the LIMIT's end too)
     ranked = (
-        f"SELECT {row}.*, row_number() OVER (ORDER BY {order}) AS _rank"
+        f"SELECT {row}.*, row_number() OVER w AS _rank, (lead(true) OVER w) IS NULL AS _final"
         f" FROM public.{table.name} {row} WHERE {' AND '.join(conditions)}"
-        f" ORDER BY {order} LIMIT {size + 1}"
+        f" WINDOW w AS (ORDER BY {order}) ORDER BY {order} LIMIT {size + 1}"
     )
     return f"(SELECT json_build_object({', '.join(parts)}) FROM ({ranked}) {row})"
 
@@ -137,12 +138,14 @@ class _Page:
         return f"json_build_object({', '.join(parts)})"
 
     def _page_info(self, page_info: GraphQLObjectType, node: FieldNode) -> str:
-        cursors = f"(array_agg({self.cursor} ORDER BY {self.row}._rank) {self.in_page})"
+        # each the cursor of one row: the filter picks the row before the cursor is built
+        row, size = self.row, self.size
+        last = f"{row}._rank = {size} OR ({row}._final AND {row}._rank <= {size})"
         values = {
             "hasNextPage": f"count(*) > {self.size}",
             "hasPreviousPage": "true" if self.after else "false",
-            "startCursor": f"{cursors}[1]",
-            "endCursor": f"{cursors}[(count(*) {self.in_page})::int]",
+            "startCursor": f"max({self.cursor}) FILTER (WHERE {row}._rank = 1)",
+            "endCursor": f"max({self.cursor}) FILTER (WHERE {last})",
             "__typename": f"'{page_info.name}'",
         }
         parts = [
