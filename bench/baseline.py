@@ -156,11 +156,11 @@ def create_app(
     secret: str,
     database_url: str | None = None,
     database: Database | None = None,
-    pool_size: int = 10,
+    pool_size: int = 20,
 ) -> Starlette:
-    """The baseline's ASGI app, over ``database`` or a pool on ``database_url`` (opened at
-    start-up: ``pool_size`` connections, up to twice as many under load, as the portal's
-    SQLAlchemy pool with its overflow)."""
+    """The baseline's ASGI app, over ``database`` or a pool on ``database_url``: at most
+    ``pool_size`` connections, opened at start-up and kept, as the portal keeps the ones it
+    opened (``PORTAL_DB_POOL_SIZE``)."""
     holder: dict[str, Baseline] = {}
     if database is not None:
         holder["baseline"] = Baseline(database, secret)
@@ -184,7 +184,7 @@ def create_app(
         pool = await asyncpg.create_pool(
             libpq_url(database_url),
             min_size=pool_size,
-            max_size=2 * pool_size,
+            max_size=pool_size,
             reset=_session_stays,
         )
         try:

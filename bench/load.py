@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +40,29 @@ class Outcome:
     """What one interval of load did."""
 
     latencies_ns: list[int] = field(default_factory=list)
-    errors: int = 0
-    """Answers that were not 200 or carried GraphQL errors, and broken connections."""
+    errors: Counter[str] = field(default_factory=Counter)
+    """What went wrong, counted by kind (``error_kind``): answers that were not 200 or
+    carried GraphQL errors, broken connections and timeouts."""
     elapsed: float = 0.0
     last_body: bytes | None = None
 
     @property
     def requests(self) -> int:
         return len(self.latencies_ns)
+
+
+def error_kind(status: int, body: bytes) -> str | None:
+    """What was wrong with an answer, in a few words (``None``: a 200 without errors):
+    the status and the first GraphQL error's code and message."""
+    if status == 200 and b'"errors"' not in body:
+        return None
+    try:
+        first = json.loads(body)["errors"][0]
+        code = (first.get("extensions") or {}).get("code", "no code")
+        detail = f"{code}: {str(first.get('message'))[:120]}"
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        detail = body[:120].decode(errors="replace")
+    return f"HTTP {status} {detail}"
 
 
 class BadResponse(Exception):
@@ -94,14 +110,15 @@ async def _worker(
             try:
                 writer.write(target.request)
                 status, body = await asyncio.wait_for(read_response(reader), request_timeout)
-            except (OSError, asyncio.IncompleteReadError, TimeoutError, BadResponse):
-                outcome.errors += 1
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, BadResponse) as error:
+                outcome.errors[f"no answer: {type(error).__name__} {error}"[:160]] += 1
                 writer.close()
                 connection = None
                 continue
             outcome.latencies_ns.append(time.perf_counter_ns() - started)
-            if status != 200 or b'"errors"' in body:
-                outcome.errors += 1
+            kind = error_kind(status, body)
+            if kind is not None:
+                outcome.errors[kind] += 1
             outcome.last_body = body
     finally:
         if connection is not None:

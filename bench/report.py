@@ -17,7 +17,8 @@ class Interval:
     """One measured interval of one server."""
 
     requests: int
-    errors: int
+    errors: dict[str, int]
+    """What went wrong, by kind (``bench.load.error_kind``)."""
     seconds: float
     latencies_ns: list[int]
     server_cpu: float
@@ -47,7 +48,16 @@ class Figures:
 
     @property
     def errors(self) -> int:
-        return sum(i.errors for i in self.intervals)
+        return sum(sum(i.errors.values()) for i in self.intervals)
+
+    @property
+    def error_kinds(self) -> dict[str, int]:
+        """Every interval's errors by kind, most frequent first."""
+        kinds: dict[str, int] = {}
+        for interval in self.intervals:
+            for kind, count in interval.errors.items():
+                kinds[kind] = kinds.get(kind, 0) + count
+        return dict(sorted(kinds.items(), key=lambda item: (-item[1], item[0])))
 
     @property
     def seconds(self) -> float:
@@ -117,6 +127,7 @@ class Figures:
             "principal": self.principal,
             "requests": self.requests,
             "errors": self.errors,
+            "error_kinds": self.error_kinds,
             "seconds": self.seconds,
             "requests_per_second": self.requests_per_second,
             "p50_ms": self.latency_ms(0.50),
@@ -193,6 +204,19 @@ def markdown(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
             f"| **{cells[0]}** | {cells[1]} | {cells[2]} | {cells[3]} | {cells[4]} "
             f"| {cells[5]} | {cells[6]} | | | |"
         )
+    return "\n".join(lines)
+
+
+def errors_text(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    """What each run's errors were, if any run had one (empty otherwise)."""
+    lines = []
+    for pair in pairs:
+        for figures in pair:
+            for kind, count in figures.get("error_kinds", {}).items():
+                lines.append(
+                    f"errors: {figures['workload']} at {figures['concurrency']}, "
+                    f"{figures['server']}: {count} x {kind}"
+                )
     return "\n".join(lines)
 
 

@@ -46,6 +46,7 @@ from bench.report import (
     PORTAL,
     Figures,
     Interval,
+    errors_text,
     markdown,
     ratios,
     statements_text,
@@ -260,6 +261,8 @@ def _servers(
     portal_settings: dict[str, str],
     pool_size: int,
 ) -> Iterator[tuple[Server, Server]]:
+    # the same pool on both sides unless the caller sets the portal's own
+    portal_settings = {"db_pool_size": str(pool_size), **portal_settings}
     with (
         start_portal(
             operator, TOKEN_SECRET, logs, budget=budget, settings=portal_settings
@@ -335,7 +338,7 @@ class Bench:
         top = await self.statements.top(self.probe) if self.show_statements else []
         return Interval(
             requests=outcome.requests,
-            errors=outcome.errors,
+            errors=dict(outcome.errors),
             seconds=outcome.elapsed,
             latencies_ns=outcome.latencies_ns,
             server_cpu=server_after - server_before,
@@ -614,8 +617,12 @@ def run_command(
     ] = None,
     pg_bin: PgBinOption = DEFAULT_BIN,
     pool_size: Annotated[
-        int, typer.Option(help="The baseline's pool (PORTAL_DB_POOL_SIZE is the portal's).")
-    ] = 10,
+        int,
+        typer.Option(
+            help="The most connections each server keeps (the portal's PORTAL_DB_POOL_SIZE, "
+            "unless --portal-setting db_pool_size=N says otherwise)."
+        ),
+    ] = 20,
     timeout: Annotated[
         float, typer.Option(help="Seconds before a request counts as failed.")
     ] = 60.0,
@@ -650,6 +657,9 @@ def run_command(
     document = asyncio.run(_run(database_url, options))
     pairs = [(run["portal"], run["baseline"]) for run in document["runs"]]
     typer.echo(markdown(pairs) + "\n\n" + _footer(document))
+    errors = errors_text(pairs)
+    if errors:
+        typer.echo("\n" + errors)
     if show_statements:
         typer.echo(statements_text(pairs))
     if json_path is not None:
@@ -662,7 +672,7 @@ def serve_baseline_command(
     database_url: Annotated[str, typer.Option(help="The operator's URL.")],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")],
     token_secret: SecretOption = TOKEN_SECRET,
-    pool_size: Annotated[int, typer.Option(help="Connections kept open.")] = 10,
+    pool_size: Annotated[int, typer.Option(help="Connections kept open.")] = 20,
 ) -> None:
     """Run the baseline server (the runner starts it; useful by hand too)."""
     serve(database_url, host="127.0.0.1", port=port, secret=token_secret, pool_size=pool_size)

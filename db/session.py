@@ -136,6 +136,16 @@ class LockedSession(AsyncSession):
                 await super().rollback()
 
 
+def create_server_engine(url: str, *, pool_size: int) -> AsyncEngine:
+    """The server's engine: up to ``pool_size`` connections, each kept once opened.
+
+    No overflow: SQLAlchemy closes an overflow connection when it is returned, so under
+    more concurrent requests than the pool holds every request would open a connection
+    (a backend start, the type introspection, every statement prepared again) and close
+    it; a request beyond ``pool_size`` waits for a connection instead."""
+    return create_engine(url, pool_size=pool_size, max_overflow=0)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[LockedSession]:
     return async_sessionmaker(engine, class_=LockedSession, expire_on_commit=False)
 

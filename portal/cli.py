@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.scopes import ALL_SCOPES, parse_scopes
 from db.enums import OrganisationKind
 from db.models import ApiToken, Organisation, utcnow
-from db.session import SERVER_ROLE, create_engine, make_sessionmaker
+from db.session import SERVER_ROLE, create_engine, create_server_engine, make_sessionmaker
 from db.unit_of_work import Actor, act_as, use_audit_key
 from portal.api_tokens import issue_token
 from portal.database import databases, login_problems, migrate, operator_url
@@ -79,7 +79,7 @@ def serve(
     # the default issuer (no PORTAL_PUBLIC_URL) is where this server listens
     settings = settings.model_copy(update={"host": host, "port": port})
     config = uvicorn.Config(
-        create_app(settings, create_engine(found.server, pool_size=settings.db_pool_size)),
+        create_app(settings, create_server_engine(found.server, pool_size=settings.db_pool_size)),
         host=host,
         port=port,
         log_config=None,

@@ -49,7 +49,12 @@ class Settings(BaseSettings):
     introspection: bool | None = Field(
         default=None, description="Allow schema introspection. Default: on in dev, off in prod."
     )
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="The most database connections a server process holds: opened as "
+        "requests need them and kept, so a burst never opens and closes connections.",
+    )
     compiled_reads: Literal["on", "off", "verify"] = Field(
         default="on",
         description="Serve queries whose whole selection is declared in SQL from one "

@@ -3,18 +3,19 @@ production configuration refuses development secrets."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 
 import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.api_tokens import generate_token
 from auth.principal import Principal
-from db.session import SERVER_ROLE, LockedSession, create_engine
+from db.session import SERVER_ROLE, LockedSession, create_engine, create_server_engine
 from portal import alliances
 from portal.app import create_app
 from portal.database import as_role
@@ -150,6 +151,30 @@ async def test_a_database_that_is_gone_gets_a_coded_error_not_a_traceback(
     assert "Traceback" not in response.text
     assert any("outside GraphQL execution" in r.getMessage() for r in caplog.records)
     assert ready.status_code == 503
+
+
+async def test_the_server_keeps_its_connections_under_more_requests_than_it_holds(
+    settings: Settings, database_url: str, world: World
+) -> None:
+    """Bursts of more concurrent requests than the pool holds wait for a connection
+    rather than opening and closing one each: the pool opens its few once and keeps them."""
+    org = await world.organisation()
+    token = await world.token(org)
+    server = create_server_engine(as_role(database_url, SERVER_ROLE), pool_size=3)
+    opened: list[object] = []
+    event.listen(server.sync_engine, "connect", lambda connection, record: opened.append(record))
+    transport = httpx.ASGITransport(app=create_app(settings, server))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            for _ in range(2):
+                answers = await asyncio.gather(
+                    *(gql(c, token, "{ viewer { organisation { slug } } }") for _ in range(12))
+                )
+                assert all(a["data"]["viewer"]["organisation"]["slug"] == org.slug for a in answers)
+        assert len(opened) <= 3
+        assert server.pool.checkedin() == len(opened)  # type: ignore[attr-defined]
+    finally:
+        await server.dispose()
 
 
 async def test_a_pooled_connection_the_database_closed_is_replaced_without_failing_a_request(
