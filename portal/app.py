@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
@@ -32,8 +32,8 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX
-from auth.authenticate import authenticate_api_token
+from auth.api_tokens import TOKEN_LENGTH, TOKEN_PREFIX, hash_token, is_well_formed
+from auth.authenticate import API_TOKEN_START, authenticate_api_token, token_principal
 from auth.principal import Principal
 from db.enums import CredentialKind
 from db.models import ApiToken, utcnow
@@ -73,12 +73,21 @@ from schema import build_schema
 from schema.context import Context
 from schema.kernel.cost import CostReport
 from schema.loaders import Loaders
-from schema.planner import RawJSON, Shortcuts, request_key, run
+from schema.planner import (
+    RawJSON,
+    Shortcut,
+    Shortcuts,
+    principal_part,
+    request_key,
+    request_part,
+    run,
+)
 
 log = logging.getLogger("portal.app")
 
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
 _TOKEN_LIKE = re.compile(rf"{TOKEN_PREFIX}[0-9A-Za-z]{{{TOKEN_LENGTH - len(TOKEN_PREFIX)}}}")
+_DIRECT_START = API_TOKEN_START.format(hash="$1")
 LAST_USED_INTERVAL = 60.0
 """Seconds between two last-used writes of one token, so busy tokens cost no writes."""
 
@@ -238,6 +247,15 @@ class LastUsed:
             log.exception("could not record token use")
 
 
+class _Answered(NamedTuple):
+    """An operation's answer, sent with its bookkeeping after it."""
+
+    response: Response
+    principal: Principal
+    uncharged: int | None = None
+    """The cost still to charge (``Allowances.charge``), if any."""
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     """strawberry's ASGI view behind bearer authentication and a per-operation transaction,
     speaking GraphQL over HTTP: the media type the client accepts, the spec's statuses."""
@@ -247,6 +265,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def __init__(
         self,
         settings: Settings,
+        engine: AsyncEngine,
         sessions: async_sessionmaker[LockedSession],
         bearer_jwts: BearerJwts,
     ) -> None:
@@ -258,6 +277,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             allow_queries_via_get=True,
         )
         self.settings = settings
+        self.engine = engine
         self.sessions = sessions
         self.bearer_jwts = bearer_jwts
         self.last_used = LastUsed(sessions)
@@ -318,6 +338,30 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return _unauthenticated("the Authorization header must be 'Bearer <token>'", media_type)
 
         token = match.group(1)
+        answered: Response | _Answered | None = await self._direct(request, token, media_type)
+        if answered is None:
+            answered = await self._through_session(request, token, media_type)
+        if isinstance(answered, Response):
+            return answered
+        response, principal, uncharged = answered
+        # after the answer, in transactions of their own: bookkeeping never fails a request
+        tasks = BackgroundTasks()
+        if uncharged is not None:
+            tasks.add_task(self.allowances.charge, self.sessions, principal, uncharged)
+        if (
+            principal.credential_kind is CredentialKind.API_TOKEN
+            and principal.credential_id is not None
+            and self.last_used.due(principal.credential_id)
+        ):
+            tasks.add_task(self.last_used.record, principal)
+        response.background = tasks
+        return response
+
+    async def _through_session(
+        self, request: Request, token: str, media_type: str
+    ) -> Response | _Answered:
+        """The request in a session: its start, then a shortcut or the GraphQL pipeline;
+        a refusal, or the answer with the cost still to charge (``_operate``)."""
         for attempt in range(2):
             async with request_session(self.sessions) as session:
                 try:
@@ -333,25 +377,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     raise
                 shortcut = await self._shortcut(request, session, principal, media_type)
                 if shortcut is not None:
-                    outcome: Response | tuple[Response, int | None] = (shortcut, None)
-                else:
-                    outcome = await self._operate(request, session, principal, media_type)
-                break
-        if isinstance(outcome, Response):
-            return outcome
-        response, uncharged = outcome
-        # after the answer, in transactions of their own: bookkeeping never fails a request
-        tasks = BackgroundTasks()
-        if uncharged is not None:
-            tasks.add_task(self.allowances.charge, self.sessions, principal, uncharged)
-        if (
-            principal.credential_kind is CredentialKind.API_TOKEN
-            and principal.credential_id is not None
-            and self.last_used.due(principal.credential_id)
-        ):
-            tasks.add_task(self.last_used.record, principal)
-        response.background = tasks
-        return response
+                    return _Answered(shortcut, principal)
+                outcome = await self._operate(request, session, principal, media_type)
+                if isinstance(outcome, Response):
+                    return outcome
+                return _Answered(outcome[0], principal, outcome[1])
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def _authenticate(self, session: LockedSession, token: str) -> Principal:
         """The request start: the bearer's principal, the session in its tenant context."""
@@ -381,13 +412,74 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if allowances.enabled and await allowances.take(session, principal, found.requested):
             return None  # the pipeline answers the refusal, as it does every refusal
         try:
-            data = RawJSON(await run(session, found.statement))
+            data = await run(session, found.statement)
             await session.commit()
         except BaseException:
             allowances.forget(session)  # rolled back: the database never recorded them
             raise
-        cost = CostReport(found.requested, data.objects(), self.settings.max_cost)
-        body = self.encode_json({"data": data, "extensions": {"cost": cost.as_extension()}})
+        return self._shortcut_response(found, data, media_type)
+
+    async def _direct(self, request: Request, token: str, media_type: str) -> _Answered | None:
+        """A shortcut (``_shortcut``) served on a pooled connection by asyncpg alone, with
+        no session: BEGIN, the API token's request start, the kept statement, COMMIT.
+
+        Taken only when it can answer: a plain request that someone's shortcut answers, an
+        API token, and, with budgets, an allowance this process already holds. Anything
+        else rolls back what it began (nothing but the start) and returns None for the
+        session's path, which answers every refusal as always."""
+        shortcuts = self.shortcuts
+        if shortcuts is None or not token.startswith(TOKEN_PREFIX) or not is_well_formed(token):
+            return None
+        asked = await _plain_request(request)
+        if asked is None:
+            return None
+        part = request_part(*asked)
+        if not shortcuts.asked(part):
+            return None
+        secret = self.settings.token_secret.get_secret_value()
+        async with self.engine.connect() as connection:
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            transaction = driver.transaction()
+            try:
+                await transaction.start()
+            except Exception:
+                # no pre-ping: a connection that died in the pool fails here, before
+                # anything happened; the session's path retries on another one
+                log.warning("a pooled database connection failed; retrying in a session")
+                if driver.is_closed():
+                    await connection.invalidate()
+                return None
+            try:
+                row = await driver.fetchrow(_DIRECT_START, hash_token(token, secret))
+                principal = token_principal(row, utcnow())
+                found = None
+                if principal is not None and not principal.trusted_documents_only:
+                    found = shortcuts.get((*part, *principal_part(principal)))
+                    allowances = self.allowances
+                    if (
+                        found is not None
+                        and allowances.enabled
+                        and not allowances.spend_held(principal, found.requested)
+                    ):
+                        found = None  # an allowance to take: the session's path takes it
+                if found is None or principal is None:
+                    await transaction.rollback()
+                    return None
+                data: str = await driver.fetchval(found.statement.sql, *found.statement.params)
+                await transaction.commit()
+            except BaseException:
+                if not transaction.is_completed() and not driver.is_closed():
+                    await transaction.rollback()
+                if driver.is_closed():
+                    await connection.invalidate()
+                raise
+        return _Answered(self._shortcut_response(found, data, media_type), principal)
+
+    def _shortcut_response(self, found: Shortcut, data: str, media_type: str) -> Response:
+        """The response of a shortcut: the statement's JSON and the operation's cost."""
+        answer = RawJSON(data)
+        cost = CostReport(found.requested, answer.objects(), self.settings.max_cost)
+        body = self.encode_json({"data": answer, "extensions": {"cost": cost.as_extension()}})
         return Response(body, media_type=CONTENT_TYPES[media_type])
 
     async def _operate(
@@ -574,7 +666,7 @@ def create_app(settings: Settings, engine: AsyncEngine) -> Starlette:
     own_keys = OwnKeys(sessions, access_lifetime=settings.access_token_seconds)
     signin = SignIn(settings, sessions, own_keys)
     bearer_jwts = BearerJwts(settings.issuer, sessions, own_keys, signin.key_sets)
-    graphql = GraphQLEndpoint(settings, sessions, bearer_jwts)
+    graphql = GraphQLEndpoint(settings, engine, sessions, bearer_jwts)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -127,23 +127,28 @@ def _with_principal(body: str) -> str:
     return f"WITH me AS MATERIALIZED (SELECT {', '.join(columns)}) SELECT {body} FROM me"
 
 
+def request_part(
+    query: str | None, operation_name: str | None, variables: dict[str, Any] | None
+) -> tuple[Any, ...]:
+    """What a plan depends on of the request: the document, its operation and variables."""
+    return (query, operation_name, json.dumps(variables or {}, sort_keys=True, default=str))
+
+
+def principal_part(principal: Principal) -> tuple[Any, ...]:
+    """What a plan depends on of the principal: what the statement may carry of it
+    (``viewer``: scopes, user, credential kind), never the organisation, which the
+    transaction names."""
+    return (principal.scopes, principal.user_id, principal.credential_kind)
+
+
 def request_key(
     query: str | None,
     operation_name: str | None,
     variables: dict[str, Any] | None,
     principal: Principal,
 ) -> tuple[Any, ...]:
-    """What a plan depends on: the document, its operation and variables, and what the
-    statement may carry of the principal (``viewer``: scopes, user, credential kind),
-    never the organisation, which the transaction names."""
-    return (
-        query,
-        operation_name,
-        json.dumps(variables or {}, sort_keys=True, default=str),
-        principal.scopes,
-        principal.user_id,
-        principal.credential_kind,
-    )
+    """What a plan depends on: ``request_part`` and ``principal_part``."""
+    return (*request_part(query, operation_name, variables), *principal_part(principal))
 
 
 async def run(session: LockedSession, statement: Statement) -> str:
@@ -186,6 +191,10 @@ class Plans:
             self._plans.popitem(last=False)
 
 
+_REQUEST_PART = 3
+"""How many items of a ``request_key`` are its ``request_part``."""
+
+
 class Shortcuts:
     """The requests the pipeline answered with a compiled statement, by ``request_key``.
 
@@ -198,6 +207,7 @@ class Shortcuts:
     def __init__(self, size: int = PLANS) -> None:
         self.size = size
         self._served: OrderedDict[tuple[Any, ...], Shortcut] = OrderedDict()
+        self._asked: Counter[tuple[Any, ...]] = Counter()
 
     def get(self, key: tuple[Any, ...]) -> Shortcut | None:
         found = self._served.get(key)
@@ -205,10 +215,22 @@ class Shortcuts:
             self._served.move_to_end(key)
         return found
 
+    def asked(self, part: tuple[Any, ...]) -> bool:
+        """Whether a request with this ``request_part`` is kept for anyone: then it is
+        worth starting the request to learn whether it is kept for its principal."""
+        return part in self._asked
+
     def put(self, key: tuple[Any, ...], shortcut: Shortcut) -> None:
+        part = key[:_REQUEST_PART]
+        if key not in self._served:
+            self._asked[part] += 1
         self._served[key] = shortcut
         if len(self._served) > self.size:
-            self._served.popitem(last=False)
+            dropped, _ = self._served.popitem(last=False)
+            part = dropped[:_REQUEST_PART]
+            self._asked[part] -= 1
+            if not self._asked[part]:
+                del self._asked[part]
 
 
 def compiled_reads(mode: Mode, shortcuts: Shortcuts | None = None) -> type[SchemaExtension]:

@@ -10,12 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from auth.scopes import Scope
 from db.models import utcnow
+from db.session import SERVER_ROLE, create_server_engine
 from portal.app import GraphQLEndpoint, create_app
+from portal.database import as_role
 from portal.settings import Settings
 from tests.builders import World, gid
 
@@ -177,3 +180,130 @@ async def test_a_trusted_only_token_takes_no_shortcut(
     refused = await _post(on, trusted_only, query)
     assert refused.status_code == 403
     assert "trusted documents only" in refused.json()["errors"][0]["message"]
+
+
+def _without_session(monkeypatch: pytest.MonkeyPatch, app: Starlette) -> None:
+    """From now on, a request that needs a session fails (HTTP 500): only the direct path
+    (asyncpg alone on a pooled connection) answers."""
+
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the request needed a session")
+
+    monkeypatch.setattr(_endpoint(app), "_through_session", refuse)
+
+
+async def test_a_repeated_query_of_an_api_token_needs_no_session(
+    apps: dict[str, Starlette],
+    on: httpx.AsyncClient,
+    off: httpx.AsyncClient,
+    world: World,
+    portfolio: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The direct path runs the request start and the kept statement itself; it answers
+    only its own principal's shortcut, and leaves the rest to the session's path."""
+    variables = {"id": gid("Alliance", portfolio["alliance"])}
+    helix = await world.token(portfolio["orgs"]["helix-pharma"])
+    first = await _post(on, helix, PAGE, variables)
+    _without_session(monkeypatch, apps["on"])
+    again = await _post(on, helix, PAGE, variables)
+    assert again.status_code == 200
+    assert again.content == first.content
+    # someone else's request of the same page: their own start, no shortcut of theirs yet
+    other = await world.token(portfolio["orgs"]["nordic-biotech"])
+    assert (await _post(on, other, PAGE, variables)).status_code == 500
+    revoked = await world.token(portfolio["orgs"]["helix-pharma"], revoked=True)
+    assert (await _post(on, revoked, PAGE, variables)).status_code == 500
+    monkeypatch.undo()
+    assert (await _post(on, revoked, PAGE, variables)).status_code == 401
+    answered = await _post(on, other, PAGE, variables)
+    assert answered.json() == (await _post(off, other, PAGE, variables)).json()
+
+
+async def test_the_direct_path_leaves_its_connection_as_it_found_it(
+    world: World, portfolio: dict[str, Any], settings: Settings, database_url: str
+) -> None:
+    """COMMIT ends the role and the tenant the request start entered: the next user of the
+    connection is the login role again, acting for nobody."""
+    single = create_server_engine(as_role(database_url, SERVER_ROLE), pool_size=1)
+    app = create_app(settings.model_copy(update={"compiled_reads": "on"}), single)
+    token = await world.token(portfolio["orgs"]["helix-pharma"])
+    variables = {"id": gid("Alliance", portfolio["alliance"])}
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as c:
+            for _ in range(3):
+                assert (await _post(c, token, PAGE, variables)).status_code == 200
+        async with single.connect() as connection:
+            found = (
+                await connection.execute(
+                    text(
+                        "SELECT current_user, current_setting('portal.organisation_id', true),"
+                        " current_setting('plan_cache_mode')"
+                    )
+                )
+            ).one()
+    finally:
+        await single.dispose()
+    assert tuple(found) == (SERVER_ROLE, "", "auto")
+
+
+async def test_the_direct_path_replaces_a_connection_the_database_closed(
+    apps: dict[str, Starlette],
+    on: httpx.AsyncClient,
+    engine: AsyncEngine,
+    world: World,
+    portfolio: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No pre-ping: the direct path finds its connection dead at BEGIN, before anything
+    happened, and leaves the request to the session's path, which retries once."""
+    token = await world.token(portfolio["orgs"]["helix-pharma"])
+    variables = {"id": gid("Alliance", portfolio["alliance"])}
+    first = await _post(on, token, PAGE, variables)
+    async with engine.begin() as connection:
+        ended = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE usename = :role AND datname = current_database()"
+            ),
+            {"role": SERVER_ROLE},
+        )
+    assert ended >= 1
+    again = await _post(on, token, PAGE, variables)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert any("retrying in a session" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_direct_path_spends_the_allowances_the_process_holds(
+    server_engine: AsyncEngine,
+    engine: AsyncEngine,
+    world: World,
+    portfolio: dict[str, Any],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A budget of 1,000 a minute is taken 20 at a time (a fiftieth): an operation of cost
+    4 takes one allowance, the next four spend it with no statement, the sixth takes
+    another. The database records what was taken, never more than the budget."""
+    budgeted = settings.model_copy(
+        update={"compiled_reads": "on", "cost_budget_per_credential": 1000}
+    )
+    app = create_app(budgeted, server_engine)
+    token = await world.token(portfolio["orgs"]["helix-pharma"])
+    query = "{ alliances(first: 3) { edges { node { name } } } }"  # requested cost 4
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        answers = [await _post(client, token, query)]
+        _without_session(monkeypatch, app)
+        answers += [await _post(client, token, query) for _ in range(4)]
+        assert (await _post(client, token, query)).status_code == 500  # an allowance to take
+        monkeypatch.undo()
+        answers.append(await _post(client, token, query))
+    assert all(a.status_code == 200 and "errors" not in a.json() for a in answers)
+    async with engine.connect() as connection:
+        spent = await connection.scalar(
+            text("SELECT sum(spent) FROM cost_spent WHERE subject LIKE 'credential:%'")
+        )
+    assert spent == 40
